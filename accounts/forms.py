@@ -1,0 +1,293 @@
+import datetime
+
+import phonenumbers
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import CompanyAccount, PaymentMethod, Request, User
+
+INVALID_LOGIN = _("Invalid User ID/password")
+
+
+class PortalFormHelper(FormHelper):
+    form_tag = False
+    disable_csrf = True
+
+
+class SignInForm(auth_forms.AuthenticationForm):
+    username = auth_forms.UsernameField(
+        label=_("User ID"), max_length=254, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
+    )
+    error_messages = {"invalid_login": INVALID_LOGIN, "inactive": INVALID_LOGIN}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    def confirm_login_allowed(self, user):
+        # Staff are let through and sent on to the admin; anyone else must hold an active account.
+        if not user.is_active or not (user.is_staff or CompanyAccount.objects.for_contact(user).exists()):
+            raise ValidationError(INVALID_LOGIN, code="invalid_login")
+
+
+class UserIDPasswordResetForm(forms.Form):
+    user_id = forms.CharField(label=_("User ID"), max_length=254, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    def get_user(self) -> User | None:
+        return (
+            User.objects.filter(username__iexact=self.cleaned_data["user_id"].strip(), is_active=True, is_staff=False)
+            .filter(billing_accounts__is_active=True)
+            .first()
+        )
+
+    def save(self, **kwargs):
+        # PasswordResetView calls save(); the reset e-mail is queued by the service.
+        from .services import password_reset_request
+
+        user = self.get_user()
+        if user is not None:
+            password_reset_request(user=user)
+
+
+class NotifyingSetPasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    def save(self, commit=True):
+        from .services import password_set
+
+        return password_set(user=self.user, password=self.cleaned_data["new_password1"])
+
+
+class NoEchoTextInput(forms.TextInput):
+    """A text input that never writes its value back into the page (card and bank numbers)."""
+
+    def format_value(self, value):
+        return None
+
+
+def luhn_valid(number: str) -> bool:
+    total = 0
+    for index, digit in enumerate(reversed(number)):
+        value = int(digit)
+        if index % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def card_brand(number: str) -> str:
+    if number.startswith("4"):
+        return "Visa"
+    if number[:2] in {"51", "52", "53", "54", "55"} or 2221 <= int(number[:4]) <= 2720:
+        return "Mastercard"
+    if number[:2] in {"34", "37"}:
+        return "American Express"
+    if number.startswith("6011") or number.startswith("65"):
+        return "Discover"
+    return "Card"
+
+
+def _month_choices():
+    return [("", "--")] + [(month, f"{month:02d}") for month in range(1, 13)]
+
+
+def _year_choices():
+    year = timezone.localdate().year
+    return [("", "----")] + [(y, str(y)) for y in range(year, year + 16)]
+
+
+class PaymentMethodForm(forms.Form):
+    """Only the brand, last four digits, expiry and holder of a card reach `cleaned_data`'s consumers."""
+
+    payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices, widget=forms.RadioSelect)
+    card_holder = forms.CharField(label=_("Name on card"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "cc-name"}))
+    card_number = forms.CharField(
+        label=_("Card number"), max_length=40, required=False,
+        widget=NoEchoTextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    card_exp_month = forms.TypedChoiceField(label=_("Expiry month"), choices=_month_choices, coerce=int, required=False, empty_value=None)
+    card_exp_year = forms.TypedChoiceField(label=_("Expiry year"), choices=_year_choices, coerce=int, required=False, empty_value=None)
+    card_cvc = forms.CharField(
+        label=_("Security code"), max_length=4, required=False,
+        widget=NoEchoTextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+    )
+    bank_account_holder = forms.CharField(label=_("Account holder"), max_length=200, required=False)
+    bank_routing_number = forms.RegexField(
+        label=_("Routing number"), regex=r"^[0-9]{9}$", required=False, max_length=9,
+        error_messages={"invalid": _("Enter the 9-digit routing number.")},
+    )
+    bank_account_number = forms.RegexField(
+        label=_("Account number"), regex=r"^[0-9]{4,17}$", required=False, max_length=17,
+        widget=NoEchoTextInput(attrs={"inputmode": "numeric"}),
+        error_messages={"invalid": _("Enter the account number: 4 to 17 digits.")},
+    )
+
+    def __init__(self, *args, account: CompanyAccount, **kwargs):
+        self.account = account
+        kwargs.setdefault("initial", {"payment_method": account.payment_method, "card_holder": account.card_holder,
+                                      "bank_account_holder": account.bank_account_holder})
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    def clean_card_number(self):
+        number = "".join(self.cleaned_data["card_number"].split()).replace("-", "")
+        if number and (not number.isdigit() or not 13 <= len(number) <= 19 or not luhn_valid(number)):
+            raise ValidationError(_("Enter a valid card number."), code="invalid_card")
+        return number
+
+    def clean_card_cvc(self):
+        cvc = self.cleaned_data["card_cvc"].strip()
+        if cvc and not (cvc.isdigit() and 3 <= len(cvc) <= 4):
+            raise ValidationError(_("Enter the 3- or 4-digit security code."), code="invalid_cvc")
+        return cvc
+
+    def clean(self):
+        data = super().clean()
+        method = data.get("payment_method")
+        if method == PaymentMethod.CARD:
+            for field in ("card_holder", "card_number", "card_exp_month", "card_exp_year", "card_cvc"):
+                if not data.get(field) and field not in self.errors:
+                    self.add_error(field, ValidationError(_("This field is required."), code="required"))
+            month, year = data.get("card_exp_month"), data.get("card_exp_year")
+            if month and year:
+                today = timezone.localdate()
+                if (year, month) < (today.year, today.month):
+                    self.add_error("card_exp_month", ValidationError(_("This card has expired."), code="expired"))
+        elif method == PaymentMethod.DIRECT_DEBIT:
+            for field in ("bank_account_holder", "bank_routing_number", "bank_account_number"):
+                if not data.get(field) and field not in self.errors:
+                    self.add_error(field, ValidationError(_("This field is required."), code="required"))
+        return data
+
+    def account_values(self) -> dict:
+        """The values to store on the account: masked, never a full number or a security code."""
+        data = self.cleaned_data
+        method = data["payment_method"]
+        values = {
+            "payment_method": method, "card_holder": "", "card_brand": "", "card_last4": "",
+            "card_exp_month": None, "card_exp_year": None,
+            "bank_account_holder": "", "bank_routing_number": "", "bank_account_last4": "",
+        }
+        if method == PaymentMethod.CARD:
+            number = data["card_number"]
+            values.update(card_holder=data["card_holder"], card_brand=card_brand(number), card_last4=number[-4:],
+                          card_exp_month=data["card_exp_month"], card_exp_year=data["card_exp_year"])
+        elif method == PaymentMethod.DIRECT_DEBIT:
+            values.update(bank_account_holder=data["bank_account_holder"], bank_routing_number=data["bank_routing_number"],
+                          bank_account_last4=data["bank_account_number"][-4:])
+        return values
+
+
+class AddressForm(forms.ModelForm):
+    class Meta:
+        model = CompanyAccount
+        fields = ["address_line1", "address_line2", "postal_code", "city", "region"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+        for name in ("address_line1", "postal_code", "city"):
+            self.fields[name].required = True
+
+    def clean(self):
+        data = super().clean()
+        for name, value in data.items():
+            if isinstance(value, str):
+                if any(ord(char) < 32 for char in value):
+                    self.add_error(name, ValidationError(_("Remove the control characters."), code="control"))
+                data[name] = value.strip()
+        return data
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(label=_("Phone number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+
+    def __init__(self, *args, account: CompanyAccount, **kwargs):
+        self.account = account
+        kwargs.setdefault("initial", {"phone": account.phone})
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    def clean_phone(self):
+        try:
+            number = phonenumbers.parse(self.cleaned_data["phone"], self.account.country or None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError(_("Enter a valid phone number, e.g. +1 415 555 0100."), code="invalid_phone")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class InvoiceRecipientForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()
+
+
+class PurchaseOrderForm(forms.ModelForm):
+    class Meta:
+        model = CompanyAccount
+        fields = ["po_number", "po_expires_on"]
+        widgets = {"po_expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    def clean_po_number(self):
+        number = self.cleaned_data["po_number"].strip()
+        if any(ord(char) < 32 for char in number):
+            raise ValidationError(_("Remove the control characters."), code="control")
+        return number
+
+    def clean_po_expires_on(self):
+        expires_on = self.cleaned_data["po_expires_on"]
+        if expires_on and expires_on < timezone.localdate():
+            raise ValidationError(_("The expiry date cannot be in the past."), code="past")
+        if expires_on and expires_on > timezone.localdate() + datetime.timedelta(days=365 * 20):
+            raise ValidationError(_("Enter an expiry date within the next 20 years."), code="far")
+        return expires_on
+
+
+class RequestForm(forms.ModelForm):
+    class Meta:
+        model = Request
+        fields = ["kind", "message"]
+        widgets = {"message": forms.Textarea(attrs={"rows": 5, "maxlength": 2000})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+
+class BillingContactForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"))
+    user_id = forms.RegexField(
+        label=_("User ID"), max_length=150, regex=r"^[\w.@+-]+$",
+        help_text=_("A user name (acme-billing) or an e-mail address (billing@acme.example)."),
+        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+

@@ -1,0 +1,214 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        # A User ID is matched case-insensitively, in the portal and the admin alike.
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """A billing contact (signs in with a User ID) or a member of staff."""
+
+    username = models.CharField(
+        _("User ID"),
+        max_length=150,
+        unique=True,
+        help_text=_("A user name (acme-billing) or an e-mail address (billing@acme.example)."),
+        error_messages={"unique": _("A user with that User ID already exists.")},
+    )
+    email = models.EmailField(_("e-mail address"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Credit/debit card")
+    WIRE = "wire", _("Wire transfer")
+    CHECK = "check", _("Check")
+    DIRECT_DEBIT = "direct_debit", _("Direct debit/ACH")
+
+
+class BillingInterval(models.TextChoices):
+    ANNUAL = "annual", _("Annual")
+
+
+class CompanyAccountQuerySet(models.QuerySet):
+    def for_contact(self, user):
+        return self.filter(billing_contact=user, is_active=True)
+
+
+class CompanyAccount(models.Model):
+    number = models.CharField(_("account number"), max_length=32, unique=True)
+    name = models.CharField(_("company name"), max_length=200)
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        related_name="managed_accounts",
+        limit_choices_to={"is_staff": True},
+    )
+    billing_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("billing contact"),
+        on_delete=models.PROTECT,
+        related_name="billing_accounts",
+    )
+    language = models.CharField(_("document language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+
+    address_line1 = models.CharField(_("address"), max_length=200)
+    address_line2 = models.CharField(_("address (line 2)"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    city = models.CharField(_("city"), max_length=100)
+    region = models.CharField(_("state/region"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. US or DE."))
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +14155550100."))
+
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.WIRE
+    )
+    card_holder = models.CharField(_("card holder"), max_length=200, blank=True)
+    card_brand = models.CharField(_("card brand"), max_length=20, blank=True)
+    card_last4 = models.CharField(_("card last four digits"), max_length=4, blank=True)
+    card_exp_month = models.PositiveSmallIntegerField(_("card expiry month"), null=True, blank=True)
+    card_exp_year = models.PositiveSmallIntegerField(_("card expiry year"), null=True, blank=True)
+    bank_account_holder = models.CharField(_("bank account holder"), max_length=200, blank=True)
+    bank_routing_number = models.CharField(_("routing number"), max_length=34, blank=True)
+    bank_account_last4 = models.CharField(_("bank account last four digits"), max_length=4, blank=True)
+
+    po_number = models.CharField(_("PO number"), max_length=64, blank=True)
+    po_expires_on = models.DateField(_("PO expiry date"), null=True, blank=True)
+    billing_interval = models.CharField(
+        _("billing interval"), max_length=20, choices=BillingInterval.choices, default=BillingInterval.ANNUAL
+    )
+    auto_renew = models.BooleanField(_("auto-renewal"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CompanyAccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("company account")
+        verbose_name_plural = _("company accounts")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(card_last4="") | models.Q(card_last4__regex=r"^[0-9]{4}$"), name="account_card_last4_digits"),
+            models.CheckConstraint(
+                condition=models.Q(bank_account_last4="") | models.Q(bank_account_last4__regex=r"^[0-9]{4}$"),
+                name="account_bank_last4_digits",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.number})"
+
+    @property
+    def is_us(self) -> bool:
+        return self.country == "US"
+
+    @property
+    def address_lines(self) -> list[str]:
+        city_line = " ".join(part for part in (self.postal_code, self.city, self.region) if part)
+        return [line for line in (self.address_line1, self.address_line2, city_line, self.country) if line]
+
+    @property
+    def payment_method_display(self) -> str:
+        """The payment method as shown to people: masked, never a full number."""
+        if self.payment_method == PaymentMethod.CARD and self.card_last4:
+            return _("%(brand)s ending in %(last4)s, expires %(month)02d/%(year)s") % {
+                "brand": self.card_brand or _("Card"),
+                "last4": self.card_last4,
+                "month": self.card_exp_month or 0,
+                "year": self.card_exp_year or "",
+            }
+        if self.payment_method == PaymentMethod.DIRECT_DEBIT and self.bank_account_last4:
+            return _("Direct debit/ACH from account ending in %(last4)s") % {"last4": self.bank_account_last4}
+        return str(self.get_payment_method_display())
+
+
+class InvoiceRecipient(models.Model):
+    MAX_PER_ACCOUNT = 10
+
+    account = models.ForeignKey(CompanyAccount, on_delete=models.CASCADE, related_name="invoice_recipients")
+    email = models.EmailField(_("e-mail address"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice recipient")
+        verbose_name_plural = _("invoice recipients")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint("account", Lower("email"), name="recipient_email_unique_per_account"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class Request(models.Model):
+    class Kind(models.TextChoices):
+        BILLING_INTERVAL = "billing_interval", _("Billing interval")
+        AUTO_RENEWAL = "auto_renewal", _("Auto-renewal")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    account = models.ForeignKey(CompanyAccount, on_delete=models.CASCADE, related_name="requests")
+    contact = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("subject"), max_length=20, choices=Kind.choices)
+    message = models.TextField(_("message"), max_length=2000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.account}"
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, from which value to which: for every state change in the portal."""
+
+    account = models.ForeignKey(CompanyAccount, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=64)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.action} {self.content_type.model} #{self.object_id}"

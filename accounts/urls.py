@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.SignInView.as_view(), name="login"),
+    path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("language/", views.language_switch, name="language"),
+    path("account/switch/", views.account_switch, name="switch"),
+    path("billing/", views.billing, name="billing"),
+    path("billing/payment-method/", views.payment_method_edit, name="payment_method"),
+    path("billing/address/", views.address_edit, name="address"),
+    path("billing/phone/", views.phone_edit, name="phone"),
+    path("billing/purchase-order/", views.purchase_order_edit, name="purchase_order"),
+    path("billing/recipients/add/", views.recipient_add, name="recipient_add"),
+    path("billing/recipients/<int:pk>/remove/", views.recipient_remove, name="recipient_remove"),
+    path("billing/requests/new/", views.request_new, name="request_new"),
+    path("billing/contact/", views.billing_contact_edit, name="billing_contact"),
+]

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts import demo as accounts_demo
+
+
+class Command(BaseCommand):
+    help = "Load demo accounts, contacts, products, quotes and invoices (safe to run again)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            accounts_demo.seed()
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/ with:"))
+        for user_id, password, what in accounts_demo.LOGINS:
+            self.stdout.write(f"  {user_id:<26} {password:<20} {what}")

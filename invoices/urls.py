@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "invoices"
+
+urlpatterns = [
+    path("", views.invoice_list, name="list"),
+]

@@ -1,0 +1,30 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("DOMContentLoaded", () => {
+  // Show only the fields of the selected payment method.
+  const radios = document.querySelectorAll("input[name='payment_method']");
+  const sync = () => {
+    const checked = document.querySelector("input[name='payment_method']:checked");
+    document.querySelectorAll("[data-method]").forEach((group) => {
+      group.hidden = !checked || group.dataset.method !== checked.value;
+    });
+  };
+  radios.forEach((radio) => radio.addEventListener("change", sync));
+  if (radios.length) sync();
+
+  // Submit a select's form when it changes (the account switcher); its button stays for keyboard users.
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.requestSubmit());
+  });
+
+  // Print buttons.
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.addEventListener("click", () => window.print());
+  });
+
+  // Buttons that must not be pressed twice (placing an order).
+  document.querySelectorAll("form[data-once]").forEach((form) => {
+    form.addEventListener("submit", () => {
+      form.querySelectorAll("button[type='submit']").forEach((button) => { button.disabled = true; });
+    });
+  });
+});
