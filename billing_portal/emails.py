@@ -8,7 +8,7 @@ Celery task that takes each row under a lock, so two workers never send the same
 import logging
 import smtplib
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +21,8 @@ from post_office.models import STATUS, Email
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
+# A held e-mail waits for its attachment (a PDF rendered by a task after commit): `release()` frees it.
+HELD_UNTIL = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def queue(
@@ -30,10 +32,12 @@ def queue(
     context: dict,
     language: str | None = None,
     attachments: dict | None = None,
+    hold: bool = False,
 ) -> Email:
     """Render `emails/<template>-{subject,body}.txt` and `-body.html` in `language` and queue them.
 
-    Must be called inside the transaction of the change that causes the e-mail.
+    Must be called inside the transaction of the change that causes the e-mail. With
+    `hold=True` the e-mail is stored but not sent until `release()` gives it its attachments.
     """
     context = {"portal_url": settings.PORTAL_URL, **context}
     with translation.override(language or settings.LANGUAGE_CODE):
@@ -48,9 +52,28 @@ def queue(
         html_message=html,
         attachments=attachments,
         priority="medium",
+        scheduled_time=HELD_UNTIL if hold else None,
     )
-    transaction.on_commit(_dispatch_delivery, robust=True)
+    if not hold:
+        transaction.on_commit(_dispatch_delivery, robust=True)
     return email
+
+
+def release(email_id: int, *, attachments: dict) -> bool:
+    """Attach files (name -> bytes) to a held e-mail and let it go; a second call does nothing."""
+    from django.core.files.base import ContentFile
+    from post_office.utils import create_attachments
+
+    with transaction.atomic():
+        email = Email.objects.select_for_update().get(pk=email_id)
+        if email.scheduled_time != HELD_UNTIL:
+            return False
+        files = {name: ContentFile(content, name=name) for name, content in attachments.items()}
+        email.attachments.add(*create_attachments(files))
+        email.scheduled_time = None
+        email.save(update_fields=["scheduled_time", "last_updated"])
+        transaction.on_commit(_dispatch_delivery, robust=True)
+    return True
 
 
 def _dispatch_delivery() -> None:
