@@ -32,6 +32,15 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The portal speaks the language the contact chose last, on any device.
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, form.get_user().language,
+            max_age=settings.LANGUAGE_COOKIE_AGE, secure=settings.LANGUAGE_COOKIE_SECURE, samesite="Lax",
+        )
+        return response
+
     def get_default_redirect_url(self):
         if self.request.user.is_staff:
             return reverse("admin:index")

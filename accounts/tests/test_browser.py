@@ -1,0 +1,173 @@
+"""The sign-in and billing flows as a billing contact clicks them, in Chromium."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from post_office.models import Email
+
+from accounts.models import InvoiceRecipient
+from accounts.tests.factories import CompanyAccountFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, live_server, user_id, password="correct-horse-battery"):
+    page.goto(live_server.url + "/")
+    page.get_by_label("User ID").fill(user_id)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_contact_signs_in_and_out(page, live_server, contact, account):
+    sign_in(page, live_server, contact.username.upper())
+    expect(page.get_by_role("link", name="Quotes")).to_have_attribute("aria-current", "page")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_a_wrong_password_shows_the_message(page, live_server, contact, account):
+    sign_in(page, live_server, contact.username, "wrong")
+    expect(page.get_by_text("Invalid User ID/password")).to_be_visible()
+
+
+def test_ten_failures_lock_the_user_id(page, live_server, contact, account):
+    for _ in range(10):
+        sign_in(page, live_server, contact.username, "wrong")
+    expect(page.get_by_role("heading", name="Sign-in locked")).to_be_visible()
+    sign_in(page, live_server, contact.username)  # even the right password waits for the cool-off
+    expect(page.get_by_text(re.compile("Try again in 15 minutes"))).to_be_visible()
+
+
+def test_forgot_password_through_the_emailed_link(page, live_server, contact, account, settings):
+    settings.PORTAL_URL = live_server.url
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Forgot password?").click()
+    page.get_by_label("User ID").fill(contact.username)
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+
+    link = re.search(r"http\S+/password-reset/\S+/", Email.objects.get(to=[contact.email]).message).group(0)
+    page.goto(link)
+    page.get_by_label(re.compile(r"^New password\*?$")).fill("a-brand-new-secret-9")
+    page.get_by_label("New password confirmation").fill("a-brand-new-secret-9")
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_role("heading", name="Password set")).to_be_visible()
+    sign_in(page, live_server, contact.username, "a-brand-new-secret-9")
+    expect(page).to_have_url(re.compile("/quotes/$"))
+
+
+def test_switching_account(signed_in_page, live_server, contact, account):
+    second = CompanyAccountFactory(billing_contact=contact, name="Second Company")
+    page = signed_in_page
+    page.goto(live_server.url + "/billing/")
+    page.get_by_label("Account").select_option(label=f"Second Company ({second.number})")
+    expect(page.get_by_text("You are now working in")).to_be_visible()
+    page.get_by_role("link", name="Billing").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(second.number)
+
+
+def test_switching_language(signed_in_page, live_server, contact):
+    page = signed_in_page
+    page.get_by_role("button", name="Deutsch").click()
+    expect(page.get_by_role("link", name="Angebote")).to_be_visible()
+    page.get_by_role("link", name="Abrechnung").click()
+    expect(page.get_by_role("link", name="Zahlungsweise ändern")).to_be_visible()
+    contact.refresh_from_db()
+    assert contact.language == "de"
+
+
+def test_changing_the_payment_method_to_a_card(signed_in_page, live_server, account):
+    page = signed_in_page
+    page.goto(live_server.url + "/billing/")
+    page.get_by_role("link", name="Change payment method").click()
+    page.get_by_label("Credit/debit card").check()
+    page.get_by_label("Name on card").fill("Carla Contact")
+    page.get_by_label("Card number").fill("4111 1111 1111 1112")
+    page.get_by_label("Expiry month").select_option("12")
+    page.get_by_label("Expiry year").select_option("2031")
+    page.get_by_label("Security code").fill("123")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Enter a valid card number.")).to_be_visible()
+
+    page.get_by_label("Card number").fill("4111 1111 1111 1111")
+    page.get_by_label("Security code").fill("123")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#payment-method")).to_have_text("Visa ending in 1111, expires 12/2031")
+
+
+def test_changing_the_address(signed_in_page, live_server, account):
+    page = signed_in_page
+    page.goto(live_server.url + "/billing/address/")
+    expect(page.get_by_label("Country")).to_have_attribute("readonly", "")
+    page.get_by_label(re.compile(r"^Address\*?$")).fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    page.get_by_label(re.compile(r"^Address\*?$")).fill("9 Harbour Road")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#billing-address")).to_contain_text("9 Harbour Road")
+
+
+def test_changing_the_phone_number(signed_in_page, live_server, account):
+    page = signed_in_page
+    page.goto(live_server.url + "/billing/phone/")
+    page.get_by_label("Phone number").fill("not a number")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Enter a valid phone number")).to_be_visible()
+    page.get_by_label("Phone number").fill("+1 (212) 555-0199")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#phone")).to_have_text("+12125550199")
+
+
+def test_changing_the_purchase_order(signed_in_page, live_server, account):
+    page = signed_in_page
+    page.goto(live_server.url + "/billing/purchase-order/")
+    page.get_by_label("PO number").fill("PO-2027-1")
+    page.get_by_label("PO expiry date").fill("2001-01-01")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The expiry date cannot be in the past.")).to_be_visible()
+    page.get_by_label("PO expiry date").fill("2030-06-30")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#purchase-order")).to_contain_text("PO-2027-1")
+
+
+def test_adding_and_removing_invoice_recipients(signed_in_page, live_server, account):
+    page = signed_in_page
+    page.goto(live_server.url + "/billing/")
+    page.get_by_label("E-mail address").fill("not-an-address")
+    page.get_by_role("button", name="Add recipient").click()
+    expect(page.get_by_text("Enter a valid email address.")).to_be_visible()
+    page.get_by_label("E-mail address").fill("ap@customer.example")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#recipients")).to_contain_text("ap@customer.example")
+    page.get_by_role("button", name="Remove ap@customer.example").click()
+    expect(page.locator("#recipients")).to_contain_text("No further recipients.")
+    assert not InvoiceRecipient.objects.exists()
+
+
+def test_requesting_a_change_of_auto_renewal(signed_in_page, live_server, account):
+    page = signed_in_page
+    page.goto(live_server.url + "/billing/")
+    page.get_by_role("link", name="Request a change").nth(1).click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    page.get_by_label("Message").fill("Please switch auto-renewal off.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your request has been sent")).to_be_visible()
+    assert account.requests.get().kind == "auto_renewal"
+
+
+def test_changing_the_billing_contact(signed_in_page, live_server, account):
+    page = signed_in_page
+    page.goto(live_server.url + "/billing/contact/")
+    page.get_by_label("First name").fill("Nora")
+    page.get_by_label("Last name").fill("New")
+    page.get_by_label("E-mail address").fill("nora@customer.example")
+    page.get_by_label("User ID").fill("nora billing")
+    page.get_by_role("button", name="Change billing contact").click()
+    expect(page.get_by_text("Use letters, digits")).to_be_visible()
+    page.get_by_label("User ID").fill("nora-billing")
+    page.get_by_role("button", name="Change billing contact").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    account.refresh_from_db()
+    assert account.billing_contact.username == "nora-billing"

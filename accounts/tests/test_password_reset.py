@@ -1,0 +1,63 @@
+import re
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
+from post_office.models import Email
+
+pytestmark = pytest.mark.django_db
+
+
+def reset_link(email: Email) -> str:
+    return re.search(r"http://testserver(/password-reset/[^/\s]+/[^/\s]+/)", email.message).group(1)
+
+
+def test_it_answers_the_same_for_known_and_unknown_user_ids(client, contact, account):
+    known = client.post(reverse("accounts:password_reset"), {"user_id": contact.username.upper()})
+    unknown = client.post(reverse("accounts:password_reset"), {"user_id": "nobody@nowhere.example"})
+    assert known.status_code == unknown.status_code == 302
+    assert known.url == unknown.url == reverse("accounts:password_reset_done")
+    assert Email.objects.count() == 1
+    assert Email.objects.get().to == [contact.email]
+
+
+def test_it_sends_nothing_to_a_contact_without_an_active_account(client, contact, account):
+    account.is_active = False
+    account.save()
+    client.post(reverse("accounts:password_reset"), {"user_id": contact.username})
+    assert not Email.objects.exists()
+
+
+def test_the_link_sets_a_password_once_and_ends_other_sessions(client, contact, account, django_capture_on_commit_callbacks):
+    other_device = client.__class__()
+    other_device.force_login(contact)
+    client.post(reverse("accounts:password_reset"), {"user_id": contact.username})
+    link = reset_link(Email.objects.get())
+
+    response = client.get(link, follow=True)
+    form_url = response.redirect_chain[-1][0]
+    response = client.post(form_url, {"new_password1": "a-much-better-secret-42", "new_password2": "a-much-better-secret-42"})
+    assert response.status_code == 302
+
+    contact.refresh_from_db()
+    assert contact.check_password("a-much-better-secret-42")
+    assert Email.objects.filter(subject__contains="password was changed").count() == 1
+    # The other device's session no longer authenticates.
+    assert other_device.get(reverse("accounts:billing")).status_code == 302
+    # The same link does not work twice.
+    assert client.get(link, follow=True).context["validlink"] is False
+
+
+def test_a_token_older_than_an_hour_is_refused(client, contact, account, settings):
+    from datetime import datetime, timedelta
+    from unittest import mock
+
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    token = default_token_generator.make_token(contact)
+    uid = urlsafe_base64_encode(force_bytes(contact.pk))
+    later = datetime.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 5)
+    with mock.patch.object(default_token_generator, "_now", return_value=later):
+        response = client.get(reverse("accounts:password_reset_confirm", args=[uid, token]), follow=True)
+    assert response.context["validlink"] is False
