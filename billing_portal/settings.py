@@ -143,6 +143,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", 0)
 AXES_ENABLE_ADMIN = True
+AXES_VERBOSE = False
 
 # Security -------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -228,6 +229,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "send-queued-mail": {"task": "billing_portal.tasks.send_queued_mail", "schedule": 60.0},
+    "expire-due-quotes": {"task": "quotes.tasks.expire_due_quotes", "schedule": 60.0},
+    "remind-expiring-quotes": {"task": "quotes.tasks.remind_expiring_quotes", "schedule": 60.0},
+    "send-pending-receipts": {"task": "quotes.tasks.receipts_send_pending", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -241,3 +245,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Invoices: the seller printed on every invoice PDF --------------------------------------
+SELLER_NAME = env("SELLER_NAME", default="Portal Software GmbH")
+SELLER_ADDRESS = env.list("SELLER_ADDRESS", default=["Musterstraße 1", "10115 Berlin", "Germany"])  # comma-separated lines
+SELLER_VAT_ID = env("SELLER_VAT_ID", default="DE123456789")
+SELLER_EMAIL = env("SELLER_EMAIL", default="billing@portal.example")
+SELLER_PHONE = env("SELLER_PHONE", default="+49 30 1234567")
+SELLER_BANK_NAME = env("SELLER_BANK_NAME", default="Example Bank AG")
+SELLER_BANK_ACCOUNT_HOLDER = env("SELLER_BANK_ACCOUNT_HOLDER", default="")  # defaults to SELLER_NAME
+SELLER_IBAN = env("SELLER_IBAN", default="DE89 3704 0044 0532 0130 00")
+SELLER_BIC = env("SELLER_BIC", default="COBADEFFXXX")
+SELLER_CHECK_ADDRESS = env.list("SELLER_CHECK_ADDRESS", default=[])  # where checks go; defaults to SELLER_ADDRESS

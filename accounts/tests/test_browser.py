@@ -21,7 +21,7 @@ def sign_in(page, live_server, user_id, password="correct-horse-battery"):
 
 def test_a_contact_signs_in_and_out(page, live_server, contact, account):
     sign_in(page, live_server, contact.username.upper())
-    expect(page.get_by_role("link", name="Quotes")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("link", name="Quotes", exact=True)).to_have_attribute("aria-current", "page")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
@@ -49,7 +49,7 @@ def test_forgot_password_through_the_emailed_link(page, live_server, contact, ac
 
     link = re.search(r"http\S+/password-reset/\S+/", Email.objects.get(to=[contact.email]).message).group(0)
     page.goto(link)
-    page.get_by_label(re.compile(r"^New password\*?$")).fill("a-brand-new-secret-9")
+    page.get_by_label(re.compile(r"^\s*New password\s*\*?\s*$")).fill("a-brand-new-secret-9")
     page.get_by_label("New password confirmation").fill("a-brand-new-secret-9")
     page.get_by_role("button", name="Set password").click()
     expect(page.get_by_role("heading", name="Password set")).to_be_visible()
@@ -100,10 +100,10 @@ def test_changing_the_address(signed_in_page, live_server, account):
     page = signed_in_page
     page.goto(live_server.url + "/billing/address/")
     expect(page.get_by_label("Country")).to_have_attribute("readonly", "")
-    page.get_by_label(re.compile(r"^Address\*?$")).fill("")
+    page.get_by_label(re.compile(r"^\s*Address\s*\*?\s*$")).fill("")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("This field is required.")).to_be_visible()
-    page.get_by_label(re.compile(r"^Address\*?$")).fill("9 Harbour Road")
+    page.get_by_label(re.compile(r"^\s*Address\s*\*?\s*$")).fill("9 Harbour Road")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#billing-address")).to_contain_text("9 Harbour Road")
 
