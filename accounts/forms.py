@@ -13,6 +13,11 @@ from .models import CompanyAccount, PaymentMethod, Request, User
 INVALID_LOGIN = _("Invalid User ID/password")
 
 
+def reject_control_characters(value: str) -> None:
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValidationError(_("Remove the control characters."), code="control")
+
+
 class PortalFormHelper(FormHelper):
     form_tag = False
     disable_csrf = True
@@ -112,7 +117,7 @@ class PaymentMethodForm(forms.Form):
     """Only the brand, last four digits, expiry and holder of a card reach `cleaned_data`'s consumers."""
 
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices, widget=forms.RadioSelect)
-    card_holder = forms.CharField(label=_("Name on card"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "cc-name"}))
+    card_holder = forms.CharField(label=_("Name on card"), max_length=200, required=False, validators=[reject_control_characters], widget=forms.TextInput(attrs={"autocomplete": "cc-name"}))
     card_number = forms.CharField(
         label=_("Card number"), max_length=40, required=False,
         widget=NoEchoTextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
@@ -123,7 +128,9 @@ class PaymentMethodForm(forms.Form):
         label=_("Security code"), max_length=4, required=False,
         widget=NoEchoTextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )
-    bank_account_holder = forms.CharField(label=_("Account holder"), max_length=200, required=False)
+    bank_account_holder = forms.CharField(
+        label=_("Account holder"), max_length=200, required=False, validators=[reject_control_characters]
+    )
     bank_routing_number = forms.RegexField(
         label=_("Routing number"), regex=r"^[0-9]{9}$", required=False, max_length=9,
         error_messages={"invalid": _("Enter the 9-digit routing number.")},
@@ -198,17 +205,9 @@ class AddressForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
-        for name in ("address_line1", "postal_code", "city"):
-            self.fields[name].required = True
-
-    def clean(self):
-        data = super().clean()
-        for name, value in data.items():
-            if isinstance(value, str):
-                if any(ord(char) < 32 for char in value):
-                    self.add_error(name, ValidationError(_("Remove the control characters."), code="control"))
-                data[name] = value.strip()
-        return data
+        for name, field in self.fields.items():
+            field.required = name in ("address_line1", "postal_code", "city")
+            field.validators.append(reject_control_characters)
 
 
 class PhoneForm(forms.Form):
@@ -250,12 +249,7 @@ class PurchaseOrderForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
-
-    def clean_po_number(self):
-        number = self.cleaned_data["po_number"].strip()
-        if any(ord(char) < 32 for char in number):
-            raise ValidationError(_("Remove the control characters."), code="control")
-        return number
+        self.fields["po_number"].validators.append(reject_control_characters)
 
     def clean_po_expires_on(self):
         expires_on = self.cleaned_data["po_expires_on"]
@@ -278,8 +272,8 @@ class RequestForm(forms.ModelForm):
 
 
 class BillingContactForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, validators=[reject_control_characters])
+    last_name = forms.CharField(label=_("Last name"), max_length=150, validators=[reject_control_characters])
     email = forms.EmailField(label=_("E-mail address"))
     user_id = forms.RegexField(
         label=_("User ID"), max_length=150, regex=r"^[\w.@+-]+$",

@@ -1,0 +1,65 @@
+"""Random and hostile input to every billing form: a form error, never a 500, never a partial write."""
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import strategies as st
+
+from accounts.models import AuditEntry, CompanyAccount
+
+pytestmark = pytest.mark.django_db
+
+FORMS = {
+    "accounts:payment_method": ["payment_method", "card_holder", "card_number", "card_exp_month", "card_exp_year", "card_cvc",
+                                "bank_account_holder", "bank_routing_number", "bank_account_number"],
+    "accounts:address": ["address_line1", "address_line2", "postal_code", "city", "region"],
+    "accounts:phone": ["phone"],
+    "accounts:purchase_order": ["po_number", "po_expires_on"],
+    "accounts:recipient_add": ["email"],
+    "accounts:request_new": ["kind", "message"],
+    "accounts:billing_contact": ["first_name", "last_name", "email", "user_id"],
+}
+
+values = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Zs", "So"]), max_size=50),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(["", "2025-02-31", "0000-00-00", "-1", "1e309", "NaN", "<script>alert(1)</script>", "x" * 5000,
+                     "card", "direct_debit", "4111111111111111", "'; DROP TABLE accounts_user; --"]),
+)
+
+
+def snapshot(account):
+    return (CompanyAccount.objects.filter(pk=account.pk).values().get(), account.invoice_recipients.count(), account.requests.count())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("url_name", FORMS)
+def test_random_input_gets_a_form_error_or_a_whole_save(contact_client, account, url_name):
+    fields = FORMS[url_name]
+
+    @hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.fixed_dictionaries({name: values for name in fields}))
+    def check(data):
+        before = snapshot(account)
+        audits = AuditEntry.objects.count()
+        response = contact_client.post(reverse(url_name), {k: v.replace("\x00", "") for k, v in data.items()})
+        assert response.status_code in (200, 302)
+        if response.status_code == 200:  # refused: nothing written
+            assert snapshot(account) == before
+            assert AuditEntry.objects.count() == audits
+            assert "<script>alert(1)</script>" not in response.content.decode()
+
+    check()
+
+
+def test_a_null_byte_is_a_form_error(contact_client, account):
+    response = contact_client.post(reverse("accounts:address"), {"address_line1": "a\x00b", "postal_code": "1", "city": "x"})
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.content.decode()
+
+
+def test_a_megabyte_field_is_refused(contact_client, account):
+    response = contact_client.post(reverse("accounts:request_new"), {"kind": "other", "message": "x" * 1_000_000})
+    assert response.status_code == 200
+    assert not account.requests.exists()
