@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -88,6 +88,12 @@ def language_switch(request):
         user.language = language
         user.save(update_fields=["language"])
     return response
+
+
+@billing_contact_required
+def baseline(request):
+    """The cheapest signed-in page: the floor that load measurements compare every page with."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @require_POST

@@ -22,6 +22,8 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
+# A trivial signed-in page at /_baseline/ for load measurements (bench/); off in production.
+BASELINE_VIEW_ENABLED = env.bool("BASELINE_VIEW_ENABLED", False)
 
 # Apps ---------------------------------------------------------------------
 DJANGO_APPS = [

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+
+from accounts.views import baseline
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -7,3 +10,6 @@ urlpatterns = [
     path("invoices/", include("invoices.urls")),
     path("", include("accounts.urls")),
 ]
+
+if settings.BASELINE_VIEW_ENABLED:
+    urlpatterns.insert(0, path("_baseline/", baseline, name="baseline"))

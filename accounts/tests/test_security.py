@@ -76,3 +76,9 @@ def test_the_admin_refuses_a_billing_contact(contact_client):
     response = contact_client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response.url
+
+
+@pytest.mark.django_db
+def test_the_baseline_page_is_off_unless_enabled(contact_client):
+    assert settings.BASELINE_VIEW_ENABLED is False
+    assert contact_client.get("/_baseline/").status_code == 404
