@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -55,6 +57,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = UserIDPasswordResetForm
     template_name = "accounts/password_reset_form.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+    # Queueing the e-mail for a known User ID takes a few milliseconds that an unknown one does
+    # not: answering no sooner than this keeps the two indistinguishable by timing.
+    minimum_seconds = 0.05
+
+    def form_valid(self, form):
+        started = time.monotonic()
+        response = super().form_valid(form)
+        time.sleep(max(0.0, self.minimum_seconds - (time.monotonic() - started)))
+        return response
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
