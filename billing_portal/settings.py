@@ -213,7 +213,14 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A request that queues work must not hang on a broker that is down: the work waits in the
     # database and the periodic sender picks it up.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+    # A task whose worker died unacknowledged is handed to another worker after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 2,
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 600),
+        "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": 1,
+    }
     CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 else:
     CELERY_BROKER_URL = "filesystem://"
