@@ -1,8 +1,234 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import billing_contact_required
+from accounts.forms import AddressForm
+
+from . import selectors, services
+from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm
+from .models import Quote, QuoteState, ServiceOrder
+
+PAGE_SIZE = 50
+
+
+def _get_quote_for_account(request, pk: int) -> Quote:
+    return get_object_or_404(Quote.objects.exclude(state=QuoteState.DRAFT), pk=pk, account=request.account)
+
+
+def _get_order_for_account(request, pk: int) -> ServiceOrder:
+    return get_object_or_404(ServiceOrder, pk=pk, account=request.account)
+
+
+def _menu(request, counts: dict, current: str) -> list[dict]:
+    labels = {"open": _("Open"), "accepted": _("Accepted"), "declined": _("Declined"), "expired": _("Expired"),
+              "withdrawn": _("Withdrawn")}
+    return [
+        {"key": key, "label": labels[key], "count": counts[key], "active": key == current}
+        for key in selectors.MENU
+        if key != "withdrawn" or counts[key] or current == key
+    ]
 
 
 @billing_contact_required
 def quote_list(request):
-    return render(request, "quotes/quote_list.html", {"account": request.account})
+    menu = request.GET.get("state", "open")
+    if menu not in selectors.MENU:
+        menu = "open"
+    now = timezone.now()
+    counts = selectors.quote_counts_for_account(account=request.account, contact=request.user, now=now)
+    paginator = Paginator(
+        selectors.quote_list_for_account(account=request.account, contact=request.user, menu=menu, now=now), PAGE_SIZE
+    )
+    paginator.count = counts[menu]  # already counted for the menu: saves a query
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "quotes/quote_list.html", {
+        "account": request.account, "menu": _menu(request, counts, menu), "current": menu, "page": page,
+        "quotes": page.object_list, "cart_count": counts["cart"], "now": now,
+    })
+
+
+@billing_contact_required
+def quote_detail(request, pk: int):
+    quote = selectors.quote_detail_for_account(account=request.account, pk=pk)
+    return render(request, "quotes/quote_detail.html", {"account": request.account, "quote": quote})
+
+
+@billing_contact_required
+def quote_decline(request, pk: int):
+    quote = _get_quote_for_account(request, pk)
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.quote_decline(quote=quote, actor=request.user, comment=form.cleaned_data["comment"])
+        except services.QuoteError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Quote %(number)s has been declined. Your account manager has been informed.")
+                             % {"number": quote.number})
+            return redirect(reverse("quotes:list") + "?state=declined")
+    return render(request, "quotes/quote_decline.html", {"account": request.account, "quote": quote, "form": form})
+
+
+@require_POST
+@billing_contact_required
+def cart_add(request):
+    quote_ids = Quote.objects.open().filter(account=request.account).values_list("pk", flat=True)
+    form = AddToCartForm(request.POST, quote_ids=list(quote_ids))
+    if not form.is_valid():
+        messages.error(request, _("Select at least one open quote."))
+        return redirect("quotes:list")
+    try:
+        count = services.cart_add(account=request.account, contact=request.user, quote_ids=form.cleaned_data["quotes"])
+    except services.QuoteError as error:
+        messages.error(request, str(error))
+        return redirect("quotes:list")
+    messages.success(request, ngettext("Your cart now holds %(count)d quote.", "Your cart now holds %(count)d quotes.", count)
+                     % {"count": count})
+    return redirect("quotes:list")
+
+
+@billing_contact_required
+def cart_view(request):
+    quotes = selectors.cart_quotes(account=request.account, contact=request.user)
+    blocked = any(not quote.is_open for quote in quotes)
+    return render(request, "quotes/cart.html", {"account": request.account, "quotes": quotes, "blocked": blocked})
+
+
+@require_POST
+@billing_contact_required
+def cart_remove(request, pk: int):
+    quote = get_object_or_404(Quote, pk=pk, account=request.account)
+    services.cart_remove(account=request.account, contact=request.user, quote=quote)
+    messages.success(request, _("Quote %(number)s has been removed from your cart.") % {"number": quote.number})
+    return redirect("quotes:cart")
+
+
+@require_POST
+@billing_contact_required
+def cart_save(request):
+    try:
+        services.cart_check(account=request.account, contact=request.user)
+    except services.QuoteError as error:
+        messages.error(request, str(error))
+        return redirect("quotes:cart")
+    return redirect("quotes:cart_review")
+
+
+@billing_contact_required
+def cart_review(request):
+    quotes = selectors.cart_quotes(account=request.account, contact=request.user)
+    if not quotes or any(not quote.is_open for quote in quotes):
+        return redirect("quotes:cart")
+    return render(request, "quotes/cart_review.html", {
+        "account": request.account, "quotes": quotes, "total": sum(quote.total for quote in quotes),
+        "currency": quotes[0].currency,
+    })
+
+
+def _checkout(request, *, quotes: list[Quote], back_url: str):
+    account = request.account
+    admin = selectors.product_admin_suggestion(account=account)
+    initial = (
+        {"admin_name": admin.name, "admin_email": admin.email, "admin_phone": admin.phone} if admin else
+        {"admin_name": request.user.get_full_name(), "admin_email": request.user.email}
+    )
+    data = request.POST if request.method == "POST" else None
+    admin_form = AdminContactForm(data, initial=initial, prefix="admin")
+    payment_form = CheckoutPaymentForm(data, account=account)
+    address_form = AddressForm(data, instance=account, prefix="address")
+    closed = [quote for quote in quotes if not quote.is_open]
+    if request.method == "POST" and not closed and all([admin_form.is_valid(), payment_form.is_valid(), address_form.is_valid()]):
+        try:
+            order = services.service_order_draft_create(
+                account=account, actor=request.user, quote_ids=[quote.pk for quote in quotes],
+                payment_values=payment_form.account_values(), address_values=address_form.cleaned_data,
+                **admin_form.cleaned_data,
+            )
+        except services.QuoteError as error:
+            admin_form.add_error(None, str(error))
+        else:
+            return redirect("quotes:order_review", pk=order.pk)
+    if request.method == "POST":
+        account.refresh_from_db()  # validating the address form set unsaved values on it
+    return render(request, "quotes/checkout.html", {
+        "account": account, "quotes": quotes, "closed": closed, "back_url": back_url,
+        "admin_form": admin_form, "form": payment_form, "address_form": address_form,
+        "total": sum(quote.total for quote in quotes), "currency": quotes[0].currency,
+    })
+
+
+@sensitive_post_parameters("card_number", "card_cvc", "bank_account_number")
+@billing_contact_required
+def quote_checkout(request, pk: int):
+    quotes = list(selectors.with_totals(Quote.objects.filter(pk=pk, account=request.account).exclude(state=QuoteState.DRAFT)))
+    if not quotes:
+        raise Http404
+    return _checkout(request, quotes=quotes, back_url=reverse("quotes:detail", kwargs={"pk": pk}))
+
+
+@sensitive_post_parameters("card_number", "card_cvc", "bank_account_number")
+@billing_contact_required
+def cart_checkout(request):
+    quotes = list(selectors.with_totals(selectors.cart_quote_queryset(account=request.account, contact=request.user)))
+    if not quotes:
+        return redirect("quotes:cart")
+    return _checkout(request, quotes=quotes, back_url=reverse("quotes:cart_review"))
+
+
+@billing_contact_required
+def order_review(request, pk: int):
+    order = selectors.service_order_for_account(account=request.account, pk=pk)
+    if order.is_placed:
+        return redirect("quotes:order_confirmation", pk=order.pk)
+    form = PlaceOrderForm(initial={"token": order.token}, order=order)
+    return _render_review(request, order, form)
+
+
+def _render_review(request, order, form):
+    closed = [quote for quote in order.quote_items if not quote.is_open]
+    return render(request, "quotes/order_review.html", {"account": request.account, "order": order, "form": form,
+                                                         "closed": closed})
+
+
+@require_POST
+@billing_contact_required
+def order_place(request, pk: int):
+    order = _get_order_for_account(request, pk)
+    if order.is_placed:
+        return redirect("quotes:order_confirmation", pk=order.pk)
+    form = PlaceOrderForm(request.POST, order=order)
+    if form.is_valid():
+        try:
+            placed = services.service_order_place(order=order, actor=request.user)
+        except services.QuoteError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("quotes:order_confirmation", pk=placed.pk)
+    return _render_review(request, selectors.service_order_for_account(account=request.account, pk=pk), form)
+
+
+@billing_contact_required
+def order_confirmation(request, pk: int):
+    order = selectors.service_order_for_account(account=request.account, pk=pk)
+    if not order.is_placed:
+        return redirect("quotes:order_review", pk=order.pk)
+    return render(request, "quotes/order_confirmation.html", {"account": request.account, "order": order})
+
+
+@billing_contact_required
+def order_receipt_pdf(request, pk: int):
+    order = _get_order_for_account(request, pk)
+    if not order.is_placed:
+        raise Http404
+    # Normally the task has stored it already; otherwise it is rendered now, once.
+    order = services.receipt_pdf_ensure(order_id=order.pk)
+    return FileResponse(order.receipt_pdf.open("rb"), as_attachment=True, filename=order.receipt_filename,
+                        content_type="application/pdf")

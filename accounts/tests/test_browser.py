@@ -70,7 +70,7 @@ def test_switching_account(signed_in_page, live_server, contact, account):
 def test_switching_language(signed_in_page, live_server, contact):
     page = signed_in_page
     page.get_by_role("button", name="Deutsch").click()
-    expect(page.get_by_role("link", name="Angebote")).to_be_visible()
+    expect(page.get_by_role("link", name="Angebote", exact=True)).to_be_visible()
     page.get_by_role("link", name="Abrechnung").click()
     expect(page.get_by_role("link", name="Zahlungsweise ändern")).to_be_visible()
     contact.refresh_from_db()

@@ -1,0 +1,155 @@
+from django.contrib import admin, messages
+from django.db.models import DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from accounts.admin import AuditEntryInline
+
+from . import services
+from .models import Product, ProductAdmin, Quote, QuoteLine, QuoteState, SeatAssignment, ServiceOrder
+
+
+@admin.register(Product)
+class ProductModelAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["sku", "name"]
+
+
+class QuoteLineInline(admin.TabularInline):
+    model = QuoteLine
+    extra = 1
+    fields = ["product", "description", "seats", "term_months", "unit_price", "discount_percent", "line_total"]
+    readonly_fields = ["line_total"]
+    autocomplete_fields = ["product"]
+
+    # A submitted quote's lines are what the customer accepts: they never change again.
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or obj.state == QuoteState.DRAFT)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.state == QuoteState.DRAFT)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.state == QuoteState.DRAFT)
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ["number", "account", "state", "total", "currency", "submitted_at", "expires_at", "decided_at"]
+    list_filter = ["state", "account"]
+    search_fields = ["number", "account__number", "account__name"]
+    list_select_related = ["account"]
+    autocomplete_fields = ["account", "account_manager"]
+    inlines = [QuoteLineInline, AuditEntryInline]
+    actions = ["submit_to_customer", "withdraw"]
+    date_hierarchy = "submitted_at"
+    editable_fields = ["account", "account_manager", "currency", "notes"]
+    state_fields = ["number", "state", "created_at", "submitted_at", "expires_at", "reminder_sent_at", "decided_at",
+                    "decided_by", "decline_comment", "service_order"]
+    fieldsets = [
+        (None, {"fields": ["number", "account", "account_manager", "currency", "notes"]}),
+        (_("State"), {"fields": ["state", "created_at", "submitted_at", "expires_at", "reminder_sent_at", "decided_at",
+                                 "decided_by", "decline_comment", "service_order"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            total=Coalesce(Sum("lines__line_total"), Value(0), output_field=DecimalField(max_digits=14, decimal_places=2))
+        )
+
+    @admin.display(description=_("total"), ordering="total")
+    def total(self, obj):
+        return obj.total
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.state != QuoteState.DRAFT:
+            return self.state_fields + self.editable_fields
+        return self.state_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change or obj.state == QuoteState.DRAFT:
+            obj.currency = obj.currency or obj.account.currency
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Submit to customer"), permissions=["change"])
+    def submit_to_customer(self, request, queryset):
+        self._run(request, queryset, services.quote_submit, ngettext_lazy(
+            "%(count)d quote submitted to the customer.", "%(count)d quotes submitted to the customer.", "count"))
+
+    @admin.action(description=_("Withdraw"), permissions=["change"])
+    def withdraw(self, request, queryset):
+        self._run(request, queryset, services.quote_withdraw, ngettext_lazy(
+            "%(count)d quote withdrawn.", "%(count)d quotes withdrawn.", "count"))
+
+    def _run(self, request, queryset, service, success):
+        done = 0
+        for quote in queryset.order_by("pk"):
+            try:
+                service(quote=quote, actor=request.user)
+            except services.QuoteError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, success % {"count": done}, messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AcceptedQuoteInline(admin.TabularInline):
+    model = Quote
+    fk_name = "service_order"
+    fields = ["number", "state", "decided_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("accepted quotes")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceOrder)
+class ServiceOrderAdmin(ReadOnlyAdmin):
+    list_display = ["number", "account", "state", "total", "currency", "receipt_number", "placed_at", "placed_by"]
+    list_filter = ["state"]
+    search_fields = ["number", "receipt_number", "account__number", "account__name", "admin_email"]
+    list_select_related = ["account", "placed_by"]
+    inlines = [AcceptedQuoteInline, AuditEntryInline]
+    exclude = ["token"]
+
+
+class SeatAssignmentInline(admin.TabularInline):
+    model = SeatAssignment
+    fields = ["product", "quote", "service_order", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProductAdmin)
+class ProductAdminAdmin(ReadOnlyAdmin):
+    list_display = ["name", "email", "phone", "account", "updated_at"]
+    search_fields = ["name", "email", "account__number", "account__name"]
+    list_select_related = ["account"]
+    inlines = [SeatAssignmentInline, AuditEntryInline]

@@ -1,0 +1,82 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import PaymentMethodForm, PortalFormHelper
+from accounts.models import PaymentMethod
+
+
+class DeclineForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comments"), max_length=2000, strip=True,
+        help_text=_("Tell your account manager why you decline this quote (up to 2,000 characters)."),
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+
+class AddToCartForm(forms.Form):
+    quotes = forms.TypedMultipleChoiceField(coerce=int, error_messages={"required": _("Select at least one open quote.")})
+
+    def __init__(self, *args, quote_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quotes"].choices = [(pk, pk) for pk in quote_ids]
+
+
+class AdminContactForm(forms.Form):
+    admin_name = forms.CharField(label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    admin_email = forms.EmailField(label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    admin_phone = forms.CharField(
+        label=_("Phone (optional)"), max_length=40, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    def clean(self):
+        data = super().clean()
+        for name, value in data.items():
+            if isinstance(value, str) and any(ord(char) < 32 for char in value):
+                self.add_error(name, ValidationError(_("Remove the control characters."), code="control"))
+        return data
+
+
+class CheckoutPaymentForm(PaymentMethodForm):
+    """The Billing page's payment form, where the card or bank account on file may be kept as it is."""
+
+    def keeps_current(self) -> bool:
+        data = self.cleaned_data
+        method = data.get("payment_method")
+        if method != self.account.payment_method:
+            return False
+        if method == PaymentMethod.CARD:
+            return bool(self.account.card_last4) and not (data.get("card_number") or data.get("card_cvc"))
+        if method == PaymentMethod.DIRECT_DEBIT:
+            return bool(self.account.bank_account_last4) and not data.get("bank_account_number")
+        return True
+
+    def clean(self):
+        if self.keeps_current():
+            return self.cleaned_data
+        return super().clean()
+
+    def account_values(self) -> dict:
+        return {} if self.keeps_current() else super().account_values()
+
+
+class PlaceOrderForm(forms.Form):
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, order, **kwargs):
+        self.order = order
+        super().__init__(*args, **kwargs)
+
+    def clean_token(self):
+        if self.cleaned_data["token"] != self.order.token:
+            raise ValidationError(_("This form is out of date. Review the service order and place it again."), code="token")
+        return self.cleaned_data["token"]

@@ -1,0 +1,318 @@
+import secrets
+import uuid
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import CompanyAccount, PaymentMethod
+
+# A submitted quote stays open for exactly 7 × 24 hours.
+QUOTE_VALIDITY = timedelta(days=7)
+REMINDER_BEFORE_EXPIRY = timedelta(hours=48)
+CENT = Decimal("0.01")
+
+
+def _number(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(5).upper()}"
+
+
+def new_quote_number() -> str:
+    return _number("Q")
+
+
+def new_order_number() -> str:
+    return _number("SO")
+
+
+def receipt_pdf_path(order: "ServiceOrder", filename: str) -> str:
+    return f"receipts/{order.placed_at:%Y}/{order.receipt_filename}"
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class Product(models.Model):
+    sku = models.CharField(_("SKU"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.sku})"
+
+
+class QuoteState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class QuoteQuerySet(models.QuerySet):
+    def open(self, now=None):
+        """Submitted and not yet past `expires_at`, whether or not the expiry task has run."""
+        return self.filter(state=QuoteState.SUBMITTED, expires_at__gt=now or timezone.now())
+
+
+class Quote(models.Model):
+    number = models.CharField(_("quote number"), max_length=32, unique=True, default=new_quote_number)
+    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.PROTECT, related_name="quotes")
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account manager"), on_delete=models.PROTECT, related_name="+",
+        null=True, blank=True, limit_choices_to={"is_staff": True},
+        help_text=_("Leave empty for the account's manager."),
+    )
+    state = models.CharField(_("state"), max_length=16, choices=QuoteState.choices, default=QuoteState.DRAFT)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, help_text=_("Leave empty for the account's currency."))
+    notes = models.TextField(_("notes for the customer"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decline_comment = models.TextField(_("comments"), max_length=2000, blank=True)
+    service_order = models.ForeignKey(
+        "ServiceOrder", verbose_name=_("service order"), on_delete=models.PROTECT, related_name="accepted_quotes",
+        null=True, blank=True,
+    )
+
+    objects = QuoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "state", "expires_at"], name="quote_account_state_idx"),
+            models.Index(fields=["state", "expires_at"], name="quote_state_expires_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(state=QuoteState.DRAFT) & Q(submitted_at__isnull=True) & Q(expires_at__isnull=True))
+                | (~Q(state=QuoteState.DRAFT) & Q(expires_at=F("submitted_at") + QUOTE_VALIDITY)),
+                name="quote_expires_seven_days_after_submission",
+            ),
+            models.CheckConstraint(
+                condition=(Q(state=QuoteState.ACCEPTED) & Q(service_order__isnull=False))
+                | (~Q(state=QuoteState.ACCEPTED) & Q(service_order__isnull=True)),
+                name="quote_accepted_iff_in_a_service_order",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=QuoteState.DECLINED) | ~Q(decline_comment=""), name="quote_declined_with_comment"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=QuoteState.DRAFT) | Q(account_manager__isnull=False), name="quote_submitted_has_manager"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def is_open_at(self, now) -> bool:
+        return self.state == QuoteState.SUBMITTED and self.expires_at is not None and now < self.expires_at
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_open_at(timezone.now())
+
+    @property
+    def display_state(self) -> str:
+        """The state as the customer sees it: an overdue quote is expired even before the expiry task ran."""
+        if self.state == QuoteState.SUBMITTED and not self.is_open:
+            return QuoteState.EXPIRED
+        return self.state
+
+    @property
+    def display_state_label(self) -> str:
+        if self.display_state == QuoteState.SUBMITTED:
+            return _("Open")
+        return QuoteState(self.display_state).label
+
+    @property
+    def decided_or_expired_at(self):
+        if self.display_state == QuoteState.EXPIRED:
+            return self.expires_at
+        return self.decided_at
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    seats = models.PositiveIntegerField(_("seats"), default=1, validators=[MinValueValidator(1)])
+    term_months = models.PositiveSmallIntegerField(_("term (months)"), default=12, validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Per seat for the whole term."),
+    )
+    discount_percent = models.DecimalField(
+        _("discount (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    line_total = models.DecimalField(_("line total"), max_digits=14, decimal_places=2, editable=False)
+
+    class Meta:
+        verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="quoteline_unit_price_not_negative"),
+            models.CheckConstraint(condition=Q(line_total__gte=0), name="quoteline_total_not_negative"),
+            models.CheckConstraint(condition=Q(seats__gte=1), name="quoteline_at_least_one_seat"),
+            models.CheckConstraint(condition=Q(term_months__gte=1), name="quoteline_term_at_least_one_month"),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100), name="quoteline_discount_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product.name} × {self.seats}"
+
+    @staticmethod
+    def compute_total(*, seats: int, unit_price: Decimal, discount_percent: Decimal) -> Decimal:
+        gross = Decimal(seats) * unit_price
+        return money(gross - gross * discount_percent / Decimal(100))
+
+    @property
+    def gross_total(self) -> Decimal:
+        return money(Decimal(self.seats) * self.unit_price)
+
+    def save(self, *args, **kwargs):
+        # The total is always the server's arithmetic, never a value from a form.
+        self.line_total = self.compute_total(seats=self.seats, unit_price=self.unit_price, discount_percent=self.discount_percent)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "line_total"}
+        super().save(*args, **kwargs)
+
+
+class Cart(models.Model):
+    """Open quotes a billing contact reviews and accepts together; saved, so it outlives the session."""
+
+    account = models.ForeignKey(CompanyAccount, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    quotes = models.ManyToManyField(Quote, related_name="carts", blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+        constraints = [models.UniqueConstraint("account", "contact", name="cart_one_per_contact_and_account")]
+
+    def __str__(self):
+        return f"{self.account} / {self.contact}"
+
+
+class ServiceOrder(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PLACED = "placed", _("Placed")
+
+    number = models.CharField(_("service order number"), max_length=32, unique=True, default=new_order_number)
+    # Sent with the "Place Service Order" form: the same token placed twice is the same order.
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.PROTECT, related_name="service_orders")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    quotes = models.ManyToManyField(Quote, verbose_name=_("quotes"), related_name="service_orders")
+    admin_name = models.CharField(_("admin name"), max_length=200)
+    admin_email = models.EmailField(_("admin e-mail"))
+    admin_phone = models.CharField(_("admin phone"), max_length=40, blank=True)
+    payment_method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod.choices)
+    payment_display = models.CharField(_("payment method (masked)"), max_length=200)
+    billing_address = models.TextField(_("billing address"))
+    po_number = models.CharField(_("PO number"), max_length=64, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("placed by"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    placed_at = models.DateTimeField(_("placed"), null=True, blank=True)
+    receipt_number = models.CharField(_("receipt number"), max_length=32, unique=True, null=True, blank=True)
+    # The receipt e-mail is held until the task attaches the PDF, rendered once and stored here.
+    receipt_email = models.OneToOneField(
+        "post_office.Email", on_delete=models.SET_NULL, related_name="+", null=True, blank=True, editable=False
+    )
+    receipt_pdf = models.FileField(_("receipt (PDF)"), upload_to=receipt_pdf_path, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("service order")
+        verbose_name_plural = _("service orders")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="serviceorder_total_not_negative"),
+            models.CheckConstraint(
+                condition=(Q(state="placed") & Q(placed_at__isnull=False) & Q(placed_by__isnull=False) & Q(receipt_number__isnull=False))
+                | (Q(state="draft") & Q(placed_at__isnull=True) & Q(receipt_number__isnull=True)),
+                name="serviceorder_placed_iff_receipt",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_placed(self) -> bool:
+        return self.state == self.State.PLACED
+
+    @property
+    def receipt_filename(self) -> str:
+        return f"{self.receipt_number}.pdf"
+
+    @property
+    def billing_address_lines(self) -> list[str]:
+        return self.billing_address.splitlines()
+
+
+class ProductAdmin(models.Model):
+    """The product admin center: the people who administer an account's products."""
+
+    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="product_admins")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail address"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product admin")
+        verbose_name_plural = _("product admins")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint("account", Lower("email"), name="productadmin_email_unique_per_account")]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class SeatAssignment(models.Model):
+    admin = models.ForeignKey(ProductAdmin, verbose_name=_("product admin"), on_delete=models.CASCADE, related_name="seats")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="seat_assignments")
+    service_order = models.ForeignKey(ServiceOrder, verbose_name=_("service order"), on_delete=models.PROTECT, related_name="seat_assignments")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("seat assignment")
+        verbose_name_plural = _("seat assignments")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint("quote", "product", name="seat_one_per_product_of_a_quote")]
+
+    def __str__(self):
+        return f"{self.product} → {self.admin}"

@@ -1,0 +1,112 @@
+"""Reads the portal's quote pages share; every one is scoped to a company account."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import CompanyAccount, User
+
+from .models import Cart, ProductAdmin, Quote, QuoteLine, QuoteState, ServiceOrder
+
+# The left menu of the Quotes tab: what the customer sees, not the raw state.
+MENU = ["open", "accepted", "declined", "expired", "withdrawn"]
+
+
+def _state_filter(menu: str, now: datetime) -> Q:
+    overdue = Q(state=QuoteState.SUBMITTED, expires_at__lte=now)
+    return {
+        "open": Q(state=QuoteState.SUBMITTED, expires_at__gt=now),
+        "accepted": Q(state=QuoteState.ACCEPTED),
+        "declined": Q(state=QuoteState.DECLINED),
+        "expired": Q(state=QuoteState.EXPIRED) | overdue,
+        "withdrawn": Q(state=QuoteState.WITHDRAWN),
+    }[menu]
+
+
+def with_totals(queryset: QuerySet[Quote]) -> QuerySet[Quote]:
+    return queryset.annotate(
+        total=Coalesce(Sum("lines__line_total"), Value(Decimal("0")), output_field=DecimalField(max_digits=14, decimal_places=2)),
+        line_count=Count("lines"),
+    )
+
+
+def _in_cart(account: CompanyAccount, contact: User) -> Exists:
+    return Exists(Cart.quotes.through.objects.filter(quote_id=OuterRef("pk"), cart__account=account, cart__contact=contact))
+
+
+def quote_counts_for_account(*, account: CompanyAccount, contact: User, now: datetime | None = None) -> dict[str, int]:
+    """The left menu's counts and the number of quotes in the contact's cart, in one query."""
+    now = now or timezone.now()
+    customer_visible = Quote.objects.filter(account=account).exclude(state=QuoteState.DRAFT)
+    return customer_visible.aggregate(
+        **{menu: Count("pk", filter=_state_filter(menu, now)) for menu in MENU},
+        cart=Count("pk", filter=Q(_in_cart(account, contact))),
+    )
+
+
+def quote_list_for_account(*, account: CompanyAccount, contact: User, menu: str, now: datetime | None = None) -> QuerySet[Quote]:
+    now = now or timezone.now()
+    order = ["expires_at", "pk"] if menu == "open" else ["-decided_at", "-submitted_at", "-pk"]
+    return (
+        with_totals(Quote.objects.filter(account=account).filter(_state_filter(menu, now)))
+        .annotate(in_cart=_in_cart(account, contact))
+        .select_related("decided_by")
+        .order_by(*order)
+    )
+
+
+def quote_detail_for_account(*, account: CompanyAccount, pk: int) -> Quote:
+    """Drafts are staff-only: to the customer they do not exist."""
+    queryset = with_totals(
+        Quote.objects.filter(account=account).exclude(state=QuoteState.DRAFT)
+        .select_related("account_manager", "decided_by", "service_order")
+    )
+    quote = get_object_or_404(queryset, pk=pk)
+    quote.line_items = list(QuoteLine.objects.filter(quote=quote).select_related("product"))
+    return quote
+
+
+def quotes_with_lines(queryset: QuerySet[Quote]) -> list[Quote]:
+    return list(
+        with_totals(queryset).select_related("account_manager")
+        .prefetch_related(Prefetch("lines", queryset=QuoteLine.objects.select_related("product"), to_attr="line_items"))
+        .order_by("pk")
+    )
+
+
+def cart_for_contact(*, account: CompanyAccount, contact: User) -> Cart | None:
+    return Cart.objects.filter(account=account, contact=contact).first()
+
+
+def cart_quote_queryset(*, account: CompanyAccount, contact: User) -> QuerySet[Quote]:
+    return Quote.objects.filter(account=account, carts__account=account, carts__contact=contact).order_by("pk")
+
+
+def cart_quotes(*, account: CompanyAccount, contact: User) -> list[Quote]:
+    return quotes_with_lines(cart_quote_queryset(account=account, contact=contact))
+
+
+def quotes_from_lines(lines: QuerySet[QuoteLine]) -> list[Quote]:
+    """Quotes with `line_items` and `total`, read in one query of their lines (every submitted quote has lines)."""
+    quotes: dict[int, Quote] = {}
+    for line in lines.select_related("quote__account_manager", "product").order_by("quote_id", "id"):
+        quote = quotes.setdefault(line.quote_id, line.quote)
+        if not hasattr(quote, "line_items"):
+            quote.line_items, quote.total = [], Decimal("0.00")
+        quote.line_items.append(line)
+        quote.total += line.line_total
+    return list(quotes.values())
+
+
+def service_order_for_account(*, account: CompanyAccount, pk: int) -> ServiceOrder:
+    order = get_object_or_404(ServiceOrder.objects.select_related("placed_by"), pk=pk, account=account)
+    order.quote_items = quotes_from_lines(QuoteLine.objects.filter(quote__service_orders=order))
+    return order
+
+
+def product_admin_suggestion(*, account: CompanyAccount) -> ProductAdmin | None:
+    return ProductAdmin.objects.filter(account=account).order_by("-updated_at").first()

@@ -1,0 +1,15 @@
+from post_office.models import Email
+
+from quotes import services
+from quotes.models import ServiceOrder
+
+
+def emails_to(address: str) -> list[Email]:
+    return list(Email.objects.filter(to__icontains=address).order_by("id"))
+
+
+def draft_order(*, account, contact, quotes, admin_email="pat@acme.example") -> ServiceOrder:
+    return services.service_order_draft_create(
+        account=account, actor=contact, quote_ids=[quote.pk for quote in quotes],
+        admin_name="Pat Admin", admin_email=admin_email, admin_phone="+14155550123",
+    )

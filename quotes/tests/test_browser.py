@@ -1,0 +1,129 @@
+"""Seeds flows "accept" (one quote, a cart of three) and "decline" in Chromium."""
+
+import re
+
+import pytest
+from post_office.models import Email
+
+from quotes.models import Quote, QuoteState, ServiceOrder
+
+from .factories import SubmittedQuoteFactory, overdue
+from .helpers import draft_order
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _fail_fast(page):
+    page.set_default_timeout(5000)
+
+
+def place_through_payment(page):
+    """From "Proceed to Payment" to the confirmation page, keeping the prefilled values."""
+    page.get_by_role("link", name="Proceed to Payment").click()
+    assert page.get_by_role("heading", name="Admin contact").is_visible()
+    assert page.get_by_role("heading", name="Payment method").is_visible()
+    assert page.get_by_role("heading", name="Billing address").is_visible()
+    assert page.get_by_label("Country").is_editable() is False
+    page.locator("#id_admin-admin_name").fill("Pat Admin")
+    page.get_by_label("E-mail address").fill("pat@acme.example")
+    page.get_by_role("button", name="Save and Proceed to Service Order").click()
+    assert page.get_by_role("heading", name=re.compile("Review your service order")).is_visible()
+    page.get_by_role("button", name="Place Service Order").click()
+    page.wait_for_url("**/confirmation/")
+
+
+def test_a_contact_accepts_one_quote(signed_in_page, account, contact):
+    quote = SubmittedQuoteFactory(account=account)
+    page = signed_in_page
+    page.reload()
+    page.get_by_role("link", name=f"Review Quote {quote.number}").click()
+    assert page.get_by_role("heading", name=f"Quote {quote.number}").is_visible()
+    assert "600.00 USD" in page.locator("#quote-facts").inner_text()
+    place_through_payment(page)
+
+    order = ServiceOrder.objects.get(state=ServiceOrder.State.PLACED)
+    assert page.locator("#receipt-number").inner_text() == order.receipt_number
+    assert "Your service order has been placed." in page.content()
+    quote.refresh_from_db()
+    assert quote.state == QuoteState.ACCEPTED
+    receipt = Email.objects.get(pk=order.receipt_email_id)
+    assert receipt.to == [contact.email]
+    assert order.receipt_number in receipt.subject
+    # The back button and a second click on "Place Service Order" land on the same confirmation.
+    page.go_back()
+    page.reload()
+    page.wait_for_url("**/confirmation/")
+    assert ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED).count() == 1
+
+
+def test_a_contact_accepts_a_cart_of_three(signed_in_page, account):
+    quotes = [SubmittedQuoteFactory(account=account) for _ in range(3)]
+    page = signed_in_page
+    page.reload()
+    for quote in quotes:
+        page.get_by_label(f"Select quote {quote.number}").check()
+    page.get_by_role("button", name="Add to Cart").click()
+    assert page.locator("#view-cart .badge").inner_text() == "3"
+    page.get_by_role("link", name=re.compile("View Cart")).click()
+    page.get_by_role("button", name="Save Cart and Review").click()
+    for quote in quotes:
+        assert page.get_by_role("heading", name=re.compile(f"Quote {quote.number}")).is_visible()
+    assert page.locator("#cart-total").inner_text() == "1,800.00 USD"
+    place_through_payment(page)
+
+    order = ServiceOrder.objects.get(state=ServiceOrder.State.PLACED)
+    assert set(order.accepted_quotes.all()) == set(quotes)
+    assert page.locator("#order-total").inner_text() == "1,800.00 USD"
+
+
+def test_a_contact_declines_with_a_comment_and_finds_it_under_declined(signed_in_page, account, live_server):
+    quote = SubmittedQuoteFactory(account=account)
+    page = signed_in_page
+    page.reload()
+    page.get_by_role("link", name=f"Review Quote {quote.number}").click()
+    page.get_by_role("link", name="Decline Quote").click()
+    page.get_by_role("button", name="Submit").click()
+    assert page.locator(".invalid-feedback, .alert-danger").first.is_visible()  # comments are required
+    page.get_by_label("Comments").fill("Fewer seats next year, please.")
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url("**/quotes/?state=declined")
+    assert page.get_by_role("link", name=re.compile("Declined")).get_attribute("aria-current") == "page"
+    assert quote.number in page.locator("#quotes").inner_text()
+    assert "Fewer seats next year, please." in page.locator("#quotes").inner_text()
+    assert "Ask your account manager to send you a new quote." in page.content()
+    quote.refresh_from_db()
+    assert quote.state == QuoteState.DECLINED
+
+
+def test_an_expired_quote_has_no_accept_button_and_a_forged_post_is_refused(signed_in_page, account, contact, live_server):
+    quote = SubmittedQuoteFactory(account=account)
+    order = draft_order(account=account, contact=contact, quotes=[quote])
+    overdue(quote)  # beat has not run: the quote is still "submitted" in the database
+    page = signed_in_page
+    page.goto(f"{live_server.url}/quotes/{quote.pk}/")
+    assert page.locator("#quote-state").inner_text() == "Expired"
+    assert page.get_by_role("link", name="Proceed to Payment").count() == 0
+    assert page.get_by_role("link", name="Decline Quote").count() == 0
+
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    headers = {"Referer": live_server.url + "/"}
+    place = page.request.post(f"{live_server.url}/quotes/orders/{order.pk}/place/", headers=headers,
+                              form={"csrfmiddlewaretoken": token, "token": str(order.token)})
+    assert place.status == 200
+    assert "has expired" in place.text()
+    decline = page.request.post(f"{live_server.url}/quotes/{quote.pk}/decline/", headers=headers,
+                                form={"csrfmiddlewaretoken": token, "comment": "too late"})
+    assert "has expired" in decline.text()
+    quote.refresh_from_db()
+    order.refresh_from_db()
+    assert quote.state == QuoteState.SUBMITTED
+    assert order.state == ServiceOrder.State.DRAFT
+
+
+def test_another_accounts_quote_is_404(signed_in_page, other_account, live_server):
+    quote = SubmittedQuoteFactory(account=other_account)
+    page = signed_in_page
+    for path in (f"/quotes/{quote.pk}/", f"/quotes/{quote.pk}/payment/", f"/quotes/{quote.pk}/decline/"):
+        assert page.goto(live_server.url + path).status == 404
+    assert Quote.objects.get(pk=quote.pk).state == QuoteState.SUBMITTED

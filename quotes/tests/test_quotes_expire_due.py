@@ -1,0 +1,155 @@
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import AuditEntry
+from accounts.tests.factories import CompanyAccountFactory
+from quotes.models import QUOTE_VALIDITY, Quote, QuoteLine, QuoteState, ServiceOrder
+from quotes.services import QuoteError, quotes_expire_due, service_order_place
+
+from .factories import ProductFactory, SubmittedQuoteFactory, overdue
+from .helpers import draft_order, emails_to
+
+
+@pytest.mark.django_db
+def test_it_expires_quotes_whose_time_has_passed(account, open_quote):
+    due = overdue(SubmittedQuoteFactory(account=account))
+    assert quotes_expire_due() == 1
+    due.refresh_from_db()
+    open_quote.refresh_from_db()
+    assert due.state == QuoteState.EXPIRED
+    assert due.decided_at == due.expires_at
+    assert open_quote.state == QuoteState.SUBMITTED
+    assert AuditEntry.objects.get(action="quote_expire").object_id == due.pk
+
+
+@pytest.mark.django_db
+def test_it_expires_exactly_at_expires_at(account, open_quote):
+    assert quotes_expire_due(now=open_quote.expires_at - timedelta(microseconds=1)) == 0
+    assert quotes_expire_due(now=open_quote.expires_at) == 1
+
+
+@pytest.mark.django_db
+def test_it_sends_one_email_per_account_manager(account, other_account):
+    for target in (account, account, other_account):
+        overdue(SubmittedQuoteFactory(account=target))
+    quotes_expire_due()
+    [email] = emails_to(account.account_manager.email)
+    assert "2 quotes have expired" in email.subject
+    assert len(emails_to(other_account.account_manager.email)) == 1
+
+
+@pytest.mark.django_db
+def test_running_it_again_does_nothing(account):
+    overdue(SubmittedQuoteFactory(account=account))
+    assert quotes_expire_due() == 1
+    assert quotes_expire_due() == 0
+    assert AuditEntry.objects.filter(action="quote_expire").count() == 1
+    assert len(emails_to(account.account_manager.email)) == 1
+
+
+@pytest.mark.django_db
+def test_it_leaves_declined_accepted_and_withdrawn_quotes_alone(account):
+    quote = overdue(SubmittedQuoteFactory(account=account))
+    Quote.objects.filter(pk=quote.pk).update(state=QuoteState.WITHDRAWN)
+    assert quotes_expire_due() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+def test_it_expires_ten_thousand_quotes_in_one_update():
+    accounts = [CompanyAccountFactory() for _ in range(5)]
+    product = ProductFactory()
+    submitted_at = timezone.now() - QUOTE_VALIDITY - timedelta(hours=1)
+    quotes = Quote.objects.bulk_create([
+        Quote(number=f"Q-BULK-{n:05d}", account=accounts[n % 5], account_manager_id=accounts[n % 5].account_manager_id,
+              currency="USD", state=QuoteState.SUBMITTED, submitted_at=submitted_at, expires_at=submitted_at + QUOTE_VALIDITY)
+        for n in range(10_000)
+    ], batch_size=2000)
+    QuoteLine.objects.bulk_create([QuoteLine(quote=quote, product=product, seats=1, unit_price=1, line_total=1) for quote in quotes[:10]])
+    started = time.monotonic()
+    with CaptureQueriesContext(connection) as queries:
+        assert quotes_expire_due() == 10_000
+    elapsed = time.monotonic() - started
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == 1
+    assert "RETURNING" in updates[0]
+    # One UPDATE, the audit rows in a few bulk INSERTs, one e-mail per manager: no loop over the quotes.
+    assert len(queries.captured_queries) < 40, [q["sql"][:80] for q in queries.captured_queries]
+    assert Quote.objects.filter(state=QuoteState.EXPIRED).count() == 10_000
+    assert AuditEntry.objects.filter(action="quote_expire").count() == 10_000
+    print(f"expired 10,000 quotes in {elapsed:.2f}s with {len(queries.captured_queries)} queries")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_expire_each_quote_once(account):
+    for _ in range(50):
+        overdue(SubmittedQuoteFactory(account=account, lines=[]))
+    counts = []
+    barrier = threading.Barrier(2)
+
+    def run():
+        try:
+            barrier.wait()
+            counts.append(quotes_expire_due())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == 50
+    assert AuditEntry.objects.filter(action="quote_expire").count() == 50
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("offset", [timedelta(milliseconds=-300), timedelta(0), timedelta(milliseconds=300)])
+def test_accept_and_expiry_racing_at_expires_at_never_do_both(account, contact, offset):
+    quote = SubmittedQuoteFactory(account=account)
+    order = draft_order(account=account, contact=contact, quotes=[quote])
+    # The quote expires right now; the customer places and beat expires at the same moment.
+    expires_at = timezone.now() + offset
+    Quote.objects.filter(pk=quote.pk).update(submitted_at=expires_at - QUOTE_VALIDITY, expires_at=expires_at)
+    barrier = threading.Barrier(2)
+    outcome = {}
+
+    def place():
+        try:
+            barrier.wait()
+            service_order_place(order=order, actor=contact)
+            outcome["placed"] = True
+        except QuoteError:
+            outcome["placed"] = False
+        finally:
+            connection.close()
+
+    def expire():
+        try:
+            barrier.wait()
+            outcome["expired"] = quotes_expire_due(now=max(timezone.now(), expires_at))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=place), threading.Thread(target=expire)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    quote.refresh_from_db()
+    order.refresh_from_db()
+    if outcome["placed"]:
+        assert quote.state == QuoteState.ACCEPTED and outcome["expired"] == 0
+        assert order.state == ServiceOrder.State.PLACED
+    else:
+        assert quote.state == QuoteState.EXPIRED and quote.service_order_id is None
+        assert order.state == ServiceOrder.State.DRAFT
+        assert emails_to(contact.email) == []
+    # Whoever lost, a later run changes nothing.
+    assert quotes_expire_due(now=expires_at + timedelta(days=1)) == 0
