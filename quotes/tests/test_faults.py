@@ -193,3 +193,32 @@ def test_fifty_concurrent_place_requests_through_the_web_server(setup_order, tmp
         assert Email.objects.filter(to=[contact.email]).count() == 1
     finally:
         redis.stop()
+
+
+@pytest.mark.django_db
+def test_while_beat_is_down_for_hours_no_overdue_quote_can_be_accepted_or_declined():
+    from datetime import timedelta
+
+    from quotes.services import QuoteError, quote_decline, quotes_expire_due
+    from quotes.tests.factories import overdue
+
+    contact = UserFactory(username="acme-billing", email="billing@acme.example")
+    account = CompanyAccountFactory(billing_contact=contact)
+    quotes = [SubmittedQuoteFactory(account=account) for _ in range(3)]
+    # Drafts made while the quotes were open (review pages left open); then hours pass without beat.
+    orders = [draft_order(account=account, contact=contact, quotes=[quote]) for quote in quotes]
+    for quote, hours in zip(quotes, (1, 5, 30)):
+        overdue(quote, by=timedelta(hours=hours))
+    for quote, order in zip(quotes, orders):
+        with pytest.raises(QuoteError):
+            services.service_order_place(order=order, actor=contact)
+        with pytest.raises(QuoteError):
+            quote_decline(quote=quote, actor=contact, comment="too late")
+    states = lambda: {q.state for q in type(quotes[0]).objects.filter(pk__in=[q.pk for q in quotes])}  # noqa: E731
+    assert states() == {QuoteState.SUBMITTED}
+
+    # Beat comes back: its first run expires every one of them, the next run nothing.
+    assert quotes_expire_due() == 3
+    assert quotes_expire_due() == 0
+    assert states() == {QuoteState.EXPIRED}
+    assert Email.objects.filter(subject__icontains="expired").count() == 1  # one notice to the account manager
