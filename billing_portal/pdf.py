@@ -8,8 +8,10 @@ Used by every app that produces a document (invoices, receipts); imports no app.
 
 - The template is rendered inside `translation.override(language)`, so `{% translate %}`,
   `{% blocktranslate %}` and localized number/date formatting follow the document's language.
-- `static/css/pdf.css` (the shared print stylesheet: A4, bundled DejaVu Sans, page numbers,
-  `.pdf-*` helpers) is always applied; pass `stylesheets=[...]` to add more static paths.
+- `static/css/pdf.css` (the shared print stylesheet: A4, bundled DejaVu Sans as "Portal Sans",
+  page numbers, `.pdf-*` helpers; `.pdf-fixed` + `<colgroup>` for fast fixed-layout tables) is
+  applied by default; `stylesheets=[...]` replaces the list of static paths. Stylesheets and
+  fonts are parsed once per thread (static files are cached per process: restart after editing).
   A template may also carry its own `<style>` block.
 - Assets are referenced with the `static:` scheme, e.g. `<img src="static:img/logo.png">` or
   `url("static:fonts/DejaVuSans.ttf")` in CSS; they are looked up with Django's staticfiles
@@ -111,8 +113,8 @@ _local = threading.local()
 def _stylesheets(paths: tuple[str, ...]) -> tuple[FontConfiguration, list[CSS]]:
     """Parsed stylesheets and their fonts, built once per thread and reused by every render.
 
-    A FontConfiguration per render re-reads and re-registers the fonts each time, which costs
-    tens of milliseconds and leaks memory in fontconfig over hundreds of renders.
+    A FontConfiguration per render re-reads and re-registers the fonts each time: slower, and
+    RSS grew by ~14 MB over 50 renders that way (bench/pdf_bench.py).
     """
     cache = getattr(_local, "stylesheets", None)
     if cache is None:

@@ -243,6 +243,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-due-quotes": {"task": "quotes.tasks.expire_due_quotes", "schedule": 60.0},
     "remind-expiring-quotes": {"task": "quotes.tasks.remind_expiring_quotes", "schedule": 60.0},
     "send-pending-receipts": {"task": "quotes.tasks.receipts_send_pending", "schedule": 300.0},
+    "deliver-pending-invoices": {"task": "invoices.tasks.invoices_deliver_pending", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import demo as accounts_demo
+from invoices import demo as invoices_demo
+from quotes import demo as quotes_demo
 
 
 class Command(BaseCommand):
@@ -9,7 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            accounts_demo.seed()
+            quotes_demo.seed(accounts_demo.seed())
+            invoices = invoices_demo.seed()
+        self.stdout.write(f"Demo invoices added: {invoices}.")
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/ with:"))
         for user_id, password, what in accounts_demo.LOGINS:
             self.stdout.write(f"  {user_id:<26} {password:<20} {what}")

@@ -1,0 +1,33 @@
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from invoices import services
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_contact_opens_an_invoice_and_downloads_its_pdf(signed_in_page, live_server, account):
+    from decimal import Decimal
+
+    from accounts.tests.factories import StaffFactory
+    from invoices.tests.factories import draft_with_lines
+
+    invoice = services.invoice_issue(
+        invoice=draft_with_lines(account, lines=[(Decimal("4"), Decimal("25.00"), "Team plan, 4 seats")]), actor=StaffFactory()
+    )
+    page = signed_in_page
+
+    page.get_by_role("link", name="Invoices").click()
+    page.get_by_role("link", name=invoice.number).click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith(f"Invoice {invoice.number}")
+    assert page.get_by_role("button", name="Print").is_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF").click()
+    download = download_info.value
+
+    assert download.suggested_filename == f"{invoice.number}.pdf"
+    reader = PdfReader(io.BytesIO(open(download.path(), "rb").read()))
+    text = reader.pages[0].extract_text()
+    assert invoice.number in text and "Team plan, 4 seats" in text
