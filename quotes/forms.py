@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import PaymentMethodForm, PortalFormHelper
+from accounts.forms import PaymentMethodForm, PortalFormHelper, reject_control_characters
 from accounts.models import PaymentMethod
 
 
@@ -37,13 +37,8 @@ class AdminContactForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
-
-    def clean(self):
-        data = super().clean()
-        for name, value in data.items():
-            if isinstance(value, str) and any(ord(char) < 32 for char in value):
-                self.add_error(name, ValidationError(_("Remove the control characters."), code="control"))
-        return data
+        for field in self.fields.values():
+            field.validators.append(reject_control_characters)
 
 
 class CheckoutPaymentForm(PaymentMethodForm):
