@@ -1,0 +1,63 @@
+"""After card and bank numbers are entered through every form, no dump or log holds a full one."""
+
+import logging
+import re
+import subprocess
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from accounts.forms import luhn_valid
+from quotes.tests.factories import SubmittedQuoteFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+CARDS = ["4111111111111111", "5555555555554444", "378282246310005", "6011111111111117"]
+BANK_ACCOUNTS = ["000123456789", "98765432101234"]
+
+
+def full_card_numbers(text: str) -> set[str]:
+    """Every Luhn-valid run of 13 to 19 digits (spaces or dashes allowed between them).
+
+    Hex digests (password hashes, tokens) and e-mail Message-IDs hold long random digit runs
+    that are no card numbers; they are left out so that the scan never fails by chance.
+    """
+    text = re.sub(r"<[^<>@\s]+@[^<>\s]+>", "", re.sub(r"[0-9a-f]{32,}", "", text))
+    found = set()
+    for match in re.finditer(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)", text):
+        digits = re.sub(r"\D", "", match.group(0))
+        if luhn_valid(digits):
+            found.add(digits)
+    return found
+
+
+def test_no_full_card_or_bank_account_number_is_stored_or_logged(client, contact, account, caplog):
+    caplog.set_level(logging.DEBUG)
+    client.force_login(contact)
+    card = {"payment_method": "card", "card_holder": "Carla", "card_exp_month": "12", "card_exp_year": "2031", "card_cvc": "737"}
+    bank = {"payment_method": "direct_debit", "bank_account_holder": "Customer Inc.", "bank_routing_number": "021000021"}
+    checkout = {"admin-admin_name": "Pat", "admin-admin_email": "pat@customer.example", "address-address_line1": "1 Main St",
+                "address-postal_code": "10001", "address-city": "New York"}
+    for number in CARDS[:2]:
+        assert client.post(reverse("accounts:payment_method"), {**card, "card_number": number}).status_code == 302
+    client.post(reverse("accounts:payment_method"), {**card, "card_number": CARDS[0], "card_exp_year": "1999"})  # refused
+    assert client.post(reverse("accounts:payment_method"), {**bank, "bank_account_number": BANK_ACCOUNTS[0]}).status_code == 302
+    for number in CARDS[2:]:
+        quote = SubmittedQuoteFactory(account=account)
+        response = client.post(reverse("quotes:checkout", args=[quote.pk]), {**checkout, **card, "card_number": number})
+        assert response.status_code == 302
+    quote = SubmittedQuoteFactory(account=account)
+    response = client.post(reverse("quotes:checkout", args=[quote.pk]), {**checkout, **bank, "bank_account_number": BANK_ACCOUNTS[1]})
+    assert response.status_code == 302
+
+    db = connection.settings_dict
+    dump = subprocess.run(
+        ["pg_dump", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432), "-U", db["USER"], db["NAME"]],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    assert "021000021" in dump and "6789" in dump  # what is meant to be stored is there
+    assert full_card_numbers(dump) == set()
+    assert not any(number in dump for number in BANK_ACCOUNTS)
+    assert full_card_numbers(caplog.text) == set()
+    assert not any(number in caplog.text for number in BANK_ACCOUNTS)
