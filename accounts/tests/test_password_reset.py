@@ -61,3 +61,12 @@ def test_a_token_older_than_an_hour_is_refused(client, contact, account, setting
     with mock.patch.object(default_token_generator, "_now", return_value=later):
         response = client.get(reverse("accounts:password_reset_confirm", args=[uid, token]), follow=True)
     assert response.context["validlink"] is False
+
+
+def test_a_link_is_refused_after_the_password_changed_otherwise(client, contact, account):
+    from accounts.services import password_set
+
+    client.post(reverse("accounts:password_reset"), {"user_id": contact.username})
+    link = reset_link(Email.objects.get())
+    password_set(user=contact, password="changed-on-another-way-7")
+    assert client.get(link, follow=True).context["validlink"] is False

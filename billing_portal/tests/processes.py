@@ -129,9 +129,12 @@ def gunicorn_server(redis_url: str, *, static_root: Path, workers: int = 2, **ex
         [sys.executable, "-m", "gunicorn", "billing_portal.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--timeout", "30", "--graceful-timeout", "5"],
         cwd=BASE_DIR, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
-        env=worker_environment(redis_url, DJANGO_SETTINGS_MODULE="billing_portal.settings", DJANGO_DEBUG="false",
-                               SECRET_KEY=settings.SECRET_KEY, ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="false", SECURE_COOKIES="false",
-                               PORTAL_URL=f"http://127.0.0.1:{port}", STATIC_ROOT=str(static_root), **extra),
+        env=worker_environment(redis_url, **{
+            "DJANGO_SETTINGS_MODULE": "billing_portal.settings", "DJANGO_DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1", "PORTAL_URL": f"http://127.0.0.1:{port}", "STATIC_ROOT": str(static_root),
+            # Plain HTTP on loopback unless a test asks for the HTTPS behaviour.
+            "SECURE_SSL_REDIRECT": "false", "SECURE_COOKIES": "false", **extra,
+        }),
     )
     try:
         wait_for_port(port, timeout=30)

@@ -61,3 +61,9 @@ def test_no_full_card_or_bank_account_number_is_stored_or_logged(client, contact
     assert not any(number in dump for number in BANK_ACCOUNTS)
     assert full_card_numbers(caplog.text) == set()
     assert not any(number in caplog.text for number in BANK_ACCOUNTS)
+
+
+def test_the_scan_finds_card_numbers_however_written():
+    assert full_card_numbers("x 4111 1111 1111 1111 y 5555-5555-5555-4444 z378282246310005.") == {
+        "4111111111111111", "5555555555554444", "378282246310005"}
+    assert full_card_numbers("4111111111111112 and 1234") == set()
