@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -454,9 +454,14 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_EXPIRE_SQL, {"expired": QuoteState.EXPIRED, "submitted": QuoteState.SUBMITTED, "now": now})
-            rows = cursor.fetchall()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(_EXPIRE_SQL, {"expired": QuoteState.EXPIRED, "submitted": QuoteState.SUBMITTED, "now": now})
+                rows = cursor.fetchall()
+        else:  # the embedded development database (SQLite) has one writer at a time anyway
+            due = Quote.objects.filter(state=QuoteState.SUBMITTED, expires_at__lte=now)
+            rows = list(due.values_list("id", "account_id", "account_manager_id"))
+            Quote.objects.filter(pk__in=[row[0] for row in rows]).update(state=QuoteState.EXPIRED, decided_at=F("expires_at"))
         if not rows:
             return 0
         _audit_bulk(account_ids={quote_id: account_id for quote_id, account_id, _m in rows}, actor=None,
@@ -478,9 +483,15 @@ def quotes_remind_due(*, now: datetime | None = None) -> int:
     """E-mail billing contacts about their quotes that expire within 48 hours: once per quote."""
     now = now or timezone.now()
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_REMIND_SQL, {"submitted": QuoteState.SUBMITTED, "now": now, "due": now + REMINDER_BEFORE_EXPIRY})
-            rows = cursor.fetchall()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(_REMIND_SQL, {"submitted": QuoteState.SUBMITTED, "now": now, "due": now + REMINDER_BEFORE_EXPIRY})
+                rows = cursor.fetchall()
+        else:  # the embedded development database (SQLite)
+            due = Quote.objects.filter(state=QuoteState.SUBMITTED, reminder_sent_at__isnull=True, expires_at__gt=now,
+                                       expires_at__lte=now + REMINDER_BEFORE_EXPIRY)
+            rows = list(due.values_list("id", "account_id"))
+            Quote.objects.filter(pk__in=[row[0] for row in rows]).update(reminder_sent_at=now)
         if not rows:
             return 0
         by_account: dict[int, list[int]] = defaultdict(list)
@@ -494,6 +505,5 @@ def quotes_remind_due(*, now: datetime | None = None) -> int:
             quotes = sorted((quotes_by_id[pk] for pk in quote_ids), key=lambda q: q.expires_at)
             emails.queue(to=[contact.email], template="quote-reminder", language=contact.language,
                          context={"account": account, "contact": contact, "quotes": quotes,
-                                  "links": {q.pk: quote_link(q) for q in quotes},
                                   "link": settings.PORTAL_URL + reverse("quotes:list")})
     return len(rows)
