@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -19,6 +20,9 @@ class AuditEntryInline(GenericTabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
@@ -26,6 +30,18 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_staff", "is_active", "language", "groups"]
     fieldsets = DjangoUserAdmin.fieldsets + ((_("Portal"), {"fields": ["phone", "language"]}),)
     add_fieldsets = ((None, {"classes": ["wide"], "fields": ["username", "email", "first_name", "last_name", "password1", "password2"]}),)
+    superuser_only_fields = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Staff of Corporate Account Services edit contacts; only superusers hand out rights.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else readonly + self.superuser_only_fields
+
+    def user_change_password(self, request, id, form_url=""):
+        # Contacts set their own password through the e-mailed link; staff cannot set it for them.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
 
 class InvoiceRecipientInline(admin.TabularInline):
@@ -49,6 +65,33 @@ class CompanyAccountAdmin(admin.ModelAdmin):
                                    "bank_account_holder", "bank_routing_number", "bank_account_last4"]}),
         (_("Subscription"), {"fields": ["po_number", "po_expires_on", "billing_interval", "auto_renew", "created_at"]}),
     ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class AccountForm(form):
+            def clean_billing_contact(self):
+                contact = self.cleaned_data["billing_contact"]
+                if contact.is_staff:
+                    raise ValidationError(_("Staff cannot be billing contacts."))
+                return contact
+
+        return AccountForm
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not InvoiceRecipient:
+            return super().save_formset(request, form, formset, change)
+        # Recipients change through the same services as in the portal: limit, audit entry.
+        formset.save(commit=False)
+        for recipient in formset.deleted_objects:
+            services.invoice_recipient_remove(recipient=recipient, actor=request.user)
+        for recipient, _changed in formset.changed_objects:
+            services.invoice_recipient_remove(recipient=InvoiceRecipient.objects.get(pk=recipient.pk), actor=request.user)
+        for recipient in [*formset.new_objects, *(obj for obj, _changed in formset.changed_objects)]:
+            try:
+                services.invoice_recipient_add(account=form.instance, actor=request.user, email=recipient.email)
+            except services.AccountError as error:
+                messages.error(request, str(error))
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -77,8 +120,10 @@ class RequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark as done"), permissions=["change"])
     def mark_done(self, request, queryset):
-        updated = queryset.filter(status=Request.Status.OPEN).update(status=Request.Status.DONE)
-        self.message_user(request, _("%(count)d requests marked as done.") % {"count": updated})
+        open_requests = list(queryset.filter(status=Request.Status.OPEN))
+        for item in open_requests:
+            services.request_mark_done(request=item, actor=request.user)
+        self.message_user(request, _("%(count)d requests marked as done.") % {"count": len(open_requests)})
 
     def has_add_permission(self, request):
         return False

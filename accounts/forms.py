@@ -7,6 +7,7 @@ from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from .models import CompanyAccount, PaymentMethod, Request, User
 
@@ -80,6 +81,7 @@ class NoEchoTextInput(forms.TextInput):
         return None
 
 
+@sensitive_variables()
 def luhn_valid(number: str) -> bool:
     total = 0
     for index, digit in enumerate(reversed(number)):
@@ -92,6 +94,7 @@ def luhn_valid(number: str) -> bool:
     return total % 10 == 0
 
 
+@sensitive_variables()
 def card_brand(number: str) -> str:
     if number.startswith("4"):
         return "Visa"
@@ -148,6 +151,7 @@ class PaymentMethodForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
 
+    @sensitive_variables()
     def clean_card_number(self):
         number = "".join(self.cleaned_data["card_number"].split()).replace("-", "")
         if number and (not number.isdigit() or not 13 <= len(number) <= 19 or not luhn_valid(number)):
@@ -160,6 +164,7 @@ class PaymentMethodForm(forms.Form):
             raise ValidationError(_("Enter the 3- or 4-digit security code."), code="invalid_cvc")
         return cvc
 
+    @sensitive_variables()
     def clean(self):
         data = super().clean()
         method = data.get("payment_method")
@@ -178,6 +183,7 @@ class PaymentMethodForm(forms.Form):
                     self.add_error(field, ValidationError(_("This field is required."), code="required"))
         return data
 
+    @sensitive_variables()
     def account_values(self) -> dict:
         """The values to store on the account: masked, never a full number or a security code."""
         data = self.cleaned_data

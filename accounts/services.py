@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -97,6 +97,17 @@ def request_create(*, account: CompanyAccount, contact: User, kind: str, message
     return request
 
 
+def request_mark_done(*, request: Request, actor: User) -> Request:
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=request.pk)
+        if locked.status != Request.Status.DONE:
+            locked.status = Request.Status.DONE
+            locked.save(update_fields=["status"])
+            audit_record(account=locked.account, actor=actor, action="request_done", target=locked,
+                         changes={"status": (Request.Status.OPEN, Request.Status.DONE)})
+    return locked
+
+
 def password_set_link(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
@@ -117,7 +128,11 @@ def billing_contact_change(
         if new_contact is None:
             new_contact = User(username=user_id, email=email, first_name=first_name, last_name=last_name, language=actor.language)
             new_contact.set_unusable_password()
-            new_contact.save()
+            try:
+                with transaction.atomic():
+                    new_contact.save()
+            except IntegrityError:  # created by a concurrent request a moment ago
+                raise AccountError(_("This User ID is taken. Choose another one.")) from None
         elif new_contact.is_staff or new_contact.email.lower() != email.lower() or not new_contact.is_active:
             raise AccountError(_("This User ID is taken. Choose another one."))
         return billing_contact_assign(account=account, actor=actor, new_contact=new_contact)

@@ -41,6 +41,9 @@ class InvoiceDeliveryInline(admin.TabularInline):
     can_delete = False
     verbose_name_plural = _("e-mails")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -246,6 +246,8 @@ def invoice_resend(*, invoice: Invoice, actor: User | None) -> InvoiceDelivery:
         locked = _lock(invoice)
         if locked.state == InvoiceState.DRAFT:
             raise InvoiceError(_("A draft cannot be e-mailed; issue it first."))
+        if locked.state == InvoiceState.VOID:
+            raise InvoiceError(_("A void invoice is not sent again; its credit note was sent when it was voided."))
         audit_record(account=locked.account, actor=actor, action="invoice_resend", target=locked)
         return _deliver(locked, actor)
 

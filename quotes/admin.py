@@ -38,7 +38,7 @@ class QuoteLineInline(admin.TabularInline):
 @admin.register(Quote)
 class QuoteAdmin(admin.ModelAdmin):
     list_display = ["number", "account", "state", "total", "currency", "submitted_at", "expires_at", "decided_at"]
-    list_filter = ["state", "account"]
+    list_filter = ["state", ("account", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["number", "account__number", "account__name"]
     list_select_related = ["account"]
     autocomplete_fields = ["account", "account_manager"]
@@ -139,6 +139,9 @@ class SeatAssignmentInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "quote", "service_order")
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.forms import PaymentMethodForm, PortalFormHelper, reject_control_characters
 from accounts.models import PaymentMethod
@@ -44,6 +45,7 @@ class AdminContactForm(forms.Form):
 class CheckoutPaymentForm(PaymentMethodForm):
     """The Billing page's payment form, where the card or bank account on file may be kept as it is."""
 
+    @sensitive_variables()
     def keeps_current(self) -> bool:
         data = self.cleaned_data
         method = data.get("payment_method")
@@ -60,6 +62,7 @@ class CheckoutPaymentForm(PaymentMethodForm):
             return self.cleaned_data
         return super().clean()
 
+    @sensitive_variables()
     def account_values(self) -> dict:
         return {} if self.keeps_current() else super().account_values()
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F, Sum
@@ -355,15 +356,20 @@ def receipt_pdf_render(order: ServiceOrder) -> bytes:
     return pdf.render_pdf("quotes/receipt_pdf.html", context, language=language)
 
 
-def receipt_pdf_ensure(*, order_id: int) -> ServiceOrder:
-    """The placed order with its receipt PDF stored: rendered at most once, under the order's row lock."""
+def receipt_pdf_ensure(*, order_id: int, missing_file: bool = False) -> ServiceOrder:
+    """The placed order with its receipt PDF stored: rendered at most once, under the order's row lock.
+
+    `missing_file=True` (the stored name points at nothing, e.g. media lost) renders it again.
+    """
     order = ServiceOrder.objects.select_related("account").get(pk=order_id)
-    if order.receipt_pdf:
+    if order.receipt_pdf and not missing_file:
         return order
     with transaction.atomic():
         locked = ServiceOrder.objects.select_for_update(of=("self",)).select_related("account").get(pk=order_id)
         if not locked.is_placed:
             raise QuoteError(_("A service order has a receipt once it is placed."))
+        if locked.receipt_pdf and missing_file and not locked.receipt_pdf.storage.exists(locked.receipt_pdf.name):
+            locked.receipt_pdf = ""
         if not locked.receipt_pdf:
             locked.receipt_pdf.save(locked.receipt_filename, ContentFile(receipt_pdf_render(locked)), save=False)
             locked.save(update_fields=["receipt_pdf"])
@@ -371,13 +377,24 @@ def receipt_pdf_ensure(*, order_id: int) -> ServiceOrder:
     return locked
 
 
+def receipt_pdf_open(*, order: ServiceOrder) -> tuple[ServiceOrder, File]:
+    """The order and its receipt PDF opened for reading, rendered first only if no file is stored."""
+    order = receipt_pdf_ensure(order_id=order.pk)
+    try:
+        return order, order.receipt_pdf.open("rb")
+    except FileNotFoundError:
+        logger.warning("The stored receipt of %s is missing; rendering it again.", order.number)
+        order = receipt_pdf_ensure(order_id=order.pk, missing_file=True)
+        return order, order.receipt_pdf.open("rb")
+
+
 def receipt_send(*, order_id: int) -> bool:
     """Attach the receipt PDF to the held receipt e-mail and let it go; a second call does nothing."""
     order = ServiceOrder.objects.get(pk=order_id)
     if order.receipt_email_id is None or not Email.objects.filter(pk=order.receipt_email_id, scheduled_time=emails.HELD_UNTIL).exists():
         return False
-    order = receipt_pdf_ensure(order_id=order_id)
-    with order.receipt_pdf.open("rb") as file:
+    order, file = receipt_pdf_open(order=order)
+    with file:
         content = file.read()
     return emails.release(order.receipt_email_id, attachments={order.receipt_filename: content})
 

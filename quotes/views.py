@@ -64,6 +64,8 @@ def quote_detail(request, pk: int):
 @billing_contact_required
 def quote_decline(request, pk: int):
     quote = _get_quote_for_account(request, pk)
+    if request.method == "GET" and not quote.is_open:
+        return redirect("quotes:detail", pk=quote.pk)
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -229,6 +231,7 @@ def order_receipt_pdf(request, pk: int):
     if not order.is_placed:
         raise Http404
     # Normally the task has stored it already; otherwise it is rendered now, once.
-    order = services.receipt_pdf_ensure(order_id=order.pk)
-    return FileResponse(order.receipt_pdf.open("rb"), as_attachment=True, filename=order.receipt_filename,
-                        content_type="application/pdf")
+    order, file = services.receipt_pdf_open(order=order)
+    response = FileResponse(file, as_attachment=True, filename=order.receipt_filename, content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -68,3 +68,21 @@ def test_staff_mark_requests_done(admin_client, account, contact):
     admin_client.post(reverse("admin:accounts_request_changelist"), {"action": "mark_done", "_selected_action": [request.pk]})
     request.refresh_from_db()
     assert request.status == "done"
+
+
+def test_account_services_staff_cannot_hand_out_rights(staff_client, contact):
+    page = staff_client.get(reverse("admin:accounts_user_change", args=[contact.pk]))
+    form = page.context["adminform"].form
+    assert "is_superuser" not in form.fields and "groups" not in form.fields
+    assert staff_client.get(reverse("admin:auth_user_password_change", args=[contact.pk])).status_code == 403
+
+
+def test_account_services_staff_see_the_email_log_but_not_the_bodies(staff_client, admin_client, contact, account):
+    from accounts.services import password_reset_request
+
+    password_reset_request(user=contact)
+    email = Email.objects.get()
+    staff_page = staff_client.get(reverse("admin:post_office_email_change", args=[email.pk])).content.decode()
+    assert contact.email in staff_page and "/password-reset/" not in staff_page
+    assert staff_client.get(reverse("admin:post_office_email_preview", args=[email.pk])).status_code == 403
+    assert "/password-reset/" in admin_client.get(reverse("admin:post_office_email_change", args=[email.pk])).content.decode()

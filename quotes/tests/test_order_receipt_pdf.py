@@ -38,3 +38,20 @@ def test_it_is_404_for_another_account(client, account, contact, open_quote, oth
     order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
     client.force_login(other_account.billing_contact)
     assert client.get(url(order)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_lost_stored_receipt_is_rendered_again(contact_client, account, contact):
+    from quotes import services as quote_services
+    from quotes.tests.factories import SubmittedQuoteFactory
+    from quotes.tests.helpers import draft_order
+
+    order = quote_services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[SubmittedQuoteFactory(account=account)]), actor=contact
+    )
+    order = quote_services.receipt_pdf_ensure(order_id=order.pk)
+    order.receipt_pdf.storage.delete(order.receipt_pdf.name)
+    response = contact_client.get(reverse("quotes:order_receipt_pdf", args=[order.pk]))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
