@@ -49,10 +49,6 @@ class SignInView(auth_views.LoginView):
         return super().get_default_redirect_url()
 
 
-class SignOutView(auth_views.LogoutView):
-    pass
-
-
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = UserIDPasswordResetForm
     template_name = "accounts/password_reset_form.html"
@@ -85,8 +81,9 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def locked_out(request, credentials=None, *args, **kwargs):
     from axes.helpers import get_cool_off
 
-    until = timezone.now() + get_cool_off(request)
-    return render(request, "accounts/locked.html", {"until": until, "minutes": int(get_cool_off(request).total_seconds() // 60)}, status=429)
+    cool_off = get_cool_off(request)
+    context = {"until": timezone.now() + cool_off, "minutes": int(cool_off.total_seconds() // 60)}
+    return render(request, "accounts/locked.html", context, status=429)
 
 
 @require_POST

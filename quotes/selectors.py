@@ -78,10 +78,6 @@ def quotes_with_lines(queryset: QuerySet[Quote]) -> list[Quote]:
     )
 
 
-def cart_for_contact(*, account: CompanyAccount, contact: User) -> Cart | None:
-    return Cart.objects.filter(account=account, contact=contact).first()
-
-
 def cart_quote_queryset(*, account: CompanyAccount, contact: User) -> QuerySet[Quote]:
     return Quote.objects.filter(account=account, carts__account=account, carts__contact=contact).order_by("pk")
 

@@ -27,7 +27,7 @@ def _get_order_for_account(request, pk: int) -> ServiceOrder:
     return get_object_or_404(ServiceOrder, pk=pk, account=request.account)
 
 
-def _menu(request, counts: dict, current: str) -> list[dict]:
+def _menu(counts: dict, current: str) -> list[dict]:
     labels = {"open": _("Open"), "accepted": _("Accepted"), "declined": _("Declined"), "expired": _("Expired"),
               "withdrawn": _("Withdrawn")}
     return [
@@ -50,7 +50,7 @@ def quote_list(request):
     paginator.count = counts[menu]  # already counted for the menu: saves a query
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "quotes/quote_list.html", {
-        "account": request.account, "menu": _menu(request, counts, menu), "current": menu, "page": page,
+        "account": request.account, "menu": _menu(counts, menu), "current": menu, "page": page,
         "quotes": page.object_list, "cart_count": counts["cart"], "now": now,
     })
 

@@ -9,7 +9,6 @@ a Celery worker and beat, and touches nothing else. It prints a report and exits
 error, on memory growth after warm-up, or on an undelivered receipt.
 """
 
-import asyncio
 import os
 import random
 import secrets

@@ -1,8 +1,9 @@
 from django.db import migrations
 
 GROUP_NAME = "Corporate Account Services"
-MODELS = ["product", "quote", "quoteline", "cart", "serviceorder", "productadmin", "seatassignment"]
-PERMISSIONS = [f"{action}_{model}" for model in MODELS for action in ("view", "add", "change")]
+MODELS = ["product", "quote", "quoteline", "serviceorder", "productadmin", "seatassignment"]
+# Staff edit draft quotes and their lines (removing a line included); carts belong to the contacts.
+PERMISSIONS = [f"{action}_{model}" for model in MODELS for action in ("view", "add", "change")] + ["delete_quoteline", "view_cart"]
 
 
 def grant(apps, schema_editor):

@@ -7,7 +7,6 @@ from post_office.models import Email
 from accounts import services as account_services
 from quotes import services
 from quotes.tests.factories import SubmittedQuoteFactory
-from quotes.tests.helpers import draft_order
 
 pytestmark = pytest.mark.django_db
 
