@@ -148,9 +148,9 @@ class CompanyAccount(models.Model):
 class InvoiceRecipient(models.Model):
     MAX_PER_ACCOUNT = 10
 
-    account = models.ForeignKey(CompanyAccount, on_delete=models.CASCADE, related_name="invoice_recipients")
+    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="invoice_recipients")
     email = models.EmailField(_("e-mail address"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("invoice recipient")
@@ -174,8 +174,8 @@ class Request(models.Model):
         OPEN = "open", _("Open")
         DONE = "done", _("Done")
 
-    account = models.ForeignKey(CompanyAccount, on_delete=models.CASCADE, related_name="requests")
-    contact = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="requests")
+    contact = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("billing contact"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("subject"), max_length=20, choices=Kind.choices)
     message = models.TextField(_("message"), max_length=2000)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -193,13 +193,13 @@ class Request(models.Model):
 class AuditEntry(models.Model):
     """Who changed what, when, from which value to which: for every state change in the portal."""
 
-    account = models.ForeignKey(CompanyAccount, on_delete=models.CASCADE, related_name="audit_entries")
+    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     action = models.CharField(_("action"), max_length=64)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField()
+    content_type = models.ForeignKey(ContentType, verbose_name=_("kind of object"), on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField(_("object id"))
     target = GenericForeignKey("content_type", "object_id")
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

@@ -141,7 +141,7 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     description = models.CharField(_("description"), max_length=500)
     product = models.CharField(_("product"), max_length=200, blank=True, help_text=_("Product name or SKU."))
@@ -164,14 +164,14 @@ class InvoiceLine(models.Model):
 class InvoiceDelivery(models.Model):
     """One e-mail of an invoice (issue or resend): held until its PDF is attached by a task."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="deliveries")
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="deliveries")
     # SET_NULL: post-office's cleanup_mail may delete old e-mails; the delivery record stays.
-    email = models.OneToOneField("post_office.Email", null=True, on_delete=models.SET_NULL, related_name="+")
+    email = models.OneToOneField("post_office.Email", verbose_name=_("e-mail"), null=True, on_delete=models.SET_NULL, related_name="+")
     recipients = models.JSONField(_("recipients"), default=list)
     created_at = models.DateTimeField(_("queued"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
@@ -187,8 +187,8 @@ class InvoiceDelivery(models.Model):
 class InvoiceNumberSequence(models.Model):
     """The last number used per prefix (e.g. INV-2026); locked while a number is taken, so numbers have no gaps."""
 
-    prefix = models.CharField(max_length=20, primary_key=True)
-    last_value = models.PositiveIntegerField(default=0)
+    prefix = models.CharField(_("prefix"), max_length=20, primary_key=True)
+    last_value = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
         verbose_name = _("invoice number sequence")

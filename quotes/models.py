@@ -153,7 +153,7 @@ class Quote(models.Model):
 
 
 class QuoteLine(models.Model):
-    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
     description = models.CharField(_("description"), max_length=300, blank=True)
     seats = models.PositiveIntegerField(_("seats"), default=1, validators=[MinValueValidator(1)])
@@ -205,9 +205,9 @@ class QuoteLine(models.Model):
 class Cart(models.Model):
     """Open quotes a billing contact reviews and accepts together; saved, so it outlives the session."""
 
-    account = models.ForeignKey(CompanyAccount, on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    quotes = models.ManyToManyField(Quote, related_name="carts", blank=True)
+    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("billing contact"), on_delete=models.CASCADE, related_name="+")
+    quotes = models.ManyToManyField(Quote, verbose_name=_("quotes"), related_name="carts", blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -239,7 +239,7 @@ class ServiceOrder(models.Model):
     po_number = models.CharField(_("PO number"), max_length=64, blank=True)
     currency = models.CharField(_("currency"), max_length=3)
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("placed by"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
