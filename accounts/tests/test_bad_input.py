@@ -63,3 +63,17 @@ def test_a_megabyte_field_is_refused(contact_client, account):
     response = contact_client.post(reverse("accounts:request_new"), {"kind": "other", "message": "x" * 1_000_000})
     assert response.status_code == 200
     assert not account.requests.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("url_name, fields", [("accounts:login", ["username", "password"]),
+                                              ("accounts:password_reset", ["user_id"])])
+def test_random_input_to_sign_in_and_reset_is_never_a_500(client, contact, account, url_name, fields):
+    @hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.fixed_dictionaries({name: values for name in fields}))
+    def check(data):
+        response = client.post(reverse(url_name), {k: v.replace("\x00", "") for k, v in data.items()})
+        assert response.status_code in (200, 302, 429)  # 429: the random failures reached the lock-out
+        assert "_auth_user_id" not in client.session
+
+    check()
