@@ -325,6 +325,9 @@ def invoice_delivery_send(*, delivery_id: int) -> bool:
     delivery = InvoiceDelivery.objects.select_related("invoice").get(pk=delivery_id)
     if delivery.released_at:
         return False
+    if delivery.email_id is None:  # its e-mail was deleted from the log: nothing left to send
+        InvoiceDelivery.objects.filter(pk=delivery_id, released_at__isnull=True).update(released_at=timezone.now())
+        return False
     invoice, file = invoice_pdf_open(invoice=delivery.invoice)
     with file:
         content = file.read()
