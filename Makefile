@@ -9,7 +9,7 @@ DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-de
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/billing_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test soak deps system-deps check-services messages clean
+.PHONY: run test soak bench deps system-deps check-services messages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ test: $(VENV)/.dev
 	  ALLOWED_HOSTS=portal.example DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_DEBUG=true DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
+
+# make bench: seed a large PostgreSQL database (bench_portal), load every page with gunicorn and wrk,
+# print the table (docs/performance.md)
+BENCH_ARGS ?= --scale-out
+
+bench: deps
+	$(MAKE) --no-print-directory system-deps EXTRA_DEBIAN_PACKAGES="wrk postgresql-client"
+	@$(MAKE) --no-print-directory check-services
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 soak: $(VENV)/.dev
 	@$(MAKE) --no-print-directory check-services

@@ -1,4 +1,4 @@
-"""No portal page reads quotes or invoices by a sequential scan (issue 6).
+"""No portal page reads quotes or invoices by a sequential scan.
 
 A few thousand rows over 200 accounts, then ANALYZE, so that PostgreSQL plans as it would on
 real volume: one account's rows are a small share of the table, and a sequential scan of

@@ -1,0 +1,692 @@
+"""`make bench`: seed (if needed), serve with gunicorn and production settings, load every page, print one table.
+
+    .venv/bin/python bench/run.py [--scale 1.0] [--workers 4] [--duration 10] [--scale-out] [--only-scale-out]
+
+1. Seeds `bench_portal` with bench/seed.py unless it is seeded already (`--scale`, default 1.0).
+2. Starts gunicorn (sync workers, production settings: DEBUG off, manifest static files,
+   sessions in PostgreSQL, persistent connections) on 127.0.0.1.
+3. Signs in contacts of different accounts through the real sign-in form and, page by page,
+   measures requests/s at saturation with wrk (1 thread, 2 connections per worker, after a
+   warm-up) and p50/p95/p99 at half that rate with bench/loadgen.py (constant rate, latency from
+   each request's due time). The baseline (/_baseline/: sign-in check and middleware only) is
+   measured in the same run; every page is shown as a share of its requests/s.
+4. Writes: "Place Service Order" over HTTP (the real POST of the review page, with its CSRF
+   token and order token) by 50 contacts on distinct quotes at once, several rounds; the
+   expiry service over every due quote, beside a plain SQL UPDATE of the same rows.
+5. Reads each gunicorn worker's resident memory, stops everything, prints the table, and
+   writes it to var/bench/results.md (and .json).
+
+`--scale-out` then runs two gunicorn instances, two Celery workers and one beat against the
+same PostgreSQL and Redis, checks that a session made on one instance works on the other,
+drives mixed pages and orders round robin across both, and waits for the workers to deliver
+every receipt: zero errors or the run fails.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from datetime import timedelta
+from http.client import HTTPConnection
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import seed as bench_seed  # noqa: E402
+from bench.common import BASE_DIR, BENCH_DB, VAR, bench_env, setup_django  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+PAGES = ["sign-in", "quotes-open", "quote-review", "cart", "invoices", "invoice-detail", "invoice-pdf"]
+LABELS = {
+    "baseline": "Baseline (/_baseline/)",
+    "sign-in": "Sign-in page",
+    "quotes-open": "Quotes (Open)",
+    "quote-review": "Quote review",
+    "cart": "Cart",
+    "invoices": "Invoices (last 20)",
+    "invoice-detail": "Invoice detail",
+    "invoice-pdf": "Stored PDF download",
+}
+GOAL_RATIO, GOAL_P99, GOAL_PLACE_P99, GOAL_EXPIRY, GOAL_RSS = 0.6, 50.0, 100.0, 2.0, 150.0
+PROCESSES: list[subprocess.Popen] = []
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# Processes ----------------------------------------------------------------------------------------
+
+
+def spawn(args: list[str], env: dict, logfile: Path) -> subprocess.Popen:
+    logfile.parent.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(args, env={**os.environ, **env}, cwd=BASE_DIR, stdout=logfile.open("ab"),
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    PROCESSES.append(process)
+    return process
+
+
+def stop(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop a process we started, and its children (its own process group), by its id."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+        except ProcessLookupError:
+            pass
+    if process in PROCESSES:
+        PROCESSES.remove(process)
+
+
+def stop_all() -> None:
+    for process in list(PROCESSES):
+        stop(process)
+
+
+def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
+    process = spawn(
+        [str(VENV_BIN / "gunicorn"), "billing_portal.wsgi", "--bind", f"{HOST}:{port}", "--workers", str(workers),
+         "--worker-class", "sync", "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning"],
+        env, VAR / f"gunicorn-{port}.log",
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if http("GET", port, "/")[0] == 200:
+                return process
+        except OSError:
+            pass
+        if process.poll() is not None:
+            sys.exit(f"gunicorn on port {port} exited; see {VAR / f'gunicorn-{port}.log'}")
+        time.sleep(0.3)
+    sys.exit(f"gunicorn on port {port} did not answer within 60 s")
+
+
+def worker_rss_mb(master: subprocess.Popen) -> list[float]:
+    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(master.pid)], capture_output=True, text=True).stdout
+    return [round(int(value) / 1024, 1) for value in out.split()]
+
+
+# HTTP ---------------------------------------------------------------------------------------------
+
+
+def http(method: str, port: int, path: str, *, cookies: dict | None = None, form: dict | None = None,
+         timeout: float = 30) -> tuple[int, dict, str]:
+    connection = HTTPConnection(HOST, port, timeout=timeout)
+    headers = {"Host": HOST, "Accept": "text/html"}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{key}={value}" for key, value in cookies.items())
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        set_cookies = {}
+        for key, value in response.getheaders():
+            if key.lower() == "set-cookie":
+                name, _eq, rest = value.partition("=")
+                set_cookies[name] = rest.split(";", 1)[0]
+            if key.lower() == "location":
+                set_cookies["__location"] = value
+        content = response.read()
+        return response.status, set_cookies, content.decode("utf-8", "replace") if b"%PDF" not in content[:8] else ""
+    finally:
+        connection.close()
+
+
+def sign_in(port: int, username: str, password: str) -> dict:
+    """The real sign-in form: GET it for the CSRF cookie and token, POST the User ID and password."""
+    status, cookies, html = http("GET", port, "/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    status, set_cookies, _html = http("POST", port, "/", cookies={"csrftoken": cookies["csrftoken"]},
+                                      form={"csrfmiddlewaretoken": token, "username": username, "password": password})
+    if status != 302 or "sessionid" not in set_cookies:
+        raise RuntimeError(f"sign-in of {username} failed: HTTP {status}")
+    return {"sessionid": set_cookies["sessionid"], "csrftoken": cookies["csrftoken"]}
+
+
+def session_for(user, account) -> str:
+    """A signed-in session made the way django.contrib.auth.login makes one (for the write rounds)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from accounts.decorators import SESSION_ACCOUNT_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = "accounts.backends.UserIDBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[SESSION_ACCOUNT_KEY] = account.pk
+    session.create()
+    return session.session_key
+
+
+# Data ---------------------------------------------------------------------------------------------
+
+
+def shift_clock() -> None:
+    """Keep the seeded quotes as old as they were at seeding: open quotes stay open however late the run."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM bench_meta WHERE key = 'clock'")
+        clock = parse_datetime(cursor.fetchone()[0])
+        delta = timezone.now() - clock
+        if delta < timedelta(minutes=30):
+            return
+        log(f"Moving quote timestamps forward by {delta} so that the seeded open quotes are still open ...")
+        with transaction.atomic():
+            cursor.execute(
+                "UPDATE quotes_quote SET created_at = created_at + %(d)s, submitted_at = submitted_at + %(d)s, "
+                "expires_at = expires_at + %(d)s, decided_at = decided_at + %(d)s, "
+                "reminder_sent_at = reminder_sent_at + %(d)s", {"d": delta})
+            cursor.execute("UPDATE bench_meta SET value = %s WHERE key = 'clock'", [(clock + delta).isoformat()])
+        cursor.execute("VACUUM ANALYZE quotes_quote")
+
+
+def pick_contacts(count: int):
+    """Contacts spread over the accounts, each with the account the portal opens for them first."""
+    from accounts.models import CompanyAccount, User
+
+    contacts = list(User.objects.filter(is_staff=False, username__startswith="bench-contact-").order_by("pk"))
+    step = max(1, len(contacts) // count)
+    chosen = []
+    for user in contacts[::step][:count]:
+        account = CompanyAccount.objects.for_contact(user).order_by("name").first()
+        chosen.append((user, account))
+    return chosen
+
+
+def page_targets(port: int, contacts, password: str) -> dict[str, list[tuple[str, str]]]:
+    """Per page: (path, Cookie header) for each signed-in contact, each on its own account's objects."""
+    from invoices.models import Invoice, InvoiceState
+    from invoices.services import invoice_pdf_ensure
+    from quotes.models import Quote
+
+    targets: dict[str, list[tuple[str, str]]] = {name: [] for name in ["baseline", *PAGES]}
+    sessions = {}
+    threads = [threading.Thread(target=lambda u=user: sessions.__setitem__(u.pk, sign_in(port, u.username, password)))
+               for user, _account in contacts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for user, account in contacts:
+        cookie = f"sessionid={sessions[user.pk]['sessionid']}"
+        quote = Quote.objects.open().filter(account=account, carts__isnull=True).order_by("expires_at", "pk").last()
+        invoice = Invoice.objects.filter(account=account, state=InvoiceState.ISSUED).order_by("-issue_date").first()
+        invoice_pdf_ensure(invoice_id=invoice.pk)  # the page measured is the stored-PDF download
+        targets["baseline"].append(("/_baseline/", cookie))
+        targets["sign-in"].append(("/", ""))
+        targets["quotes-open"].append(("/quotes/", cookie))
+        targets["quote-review"].append((f"/quotes/{quote.pk}/", cookie))
+        targets["cart"].append(("/quotes/cart/", cookie))
+        targets["invoices"].append(("/invoices/", cookie))
+        targets["invoice-detail"].append((f"/invoices/{invoice.pk}/", cookie))
+        targets["invoice-pdf"].append((f"/invoices/{invoice.pk}/pdf/", cookie))
+    return targets
+
+
+def check_targets(port: int, targets: list[tuple[str, str]]) -> None:
+    for path, cookie in targets:
+        cookies = dict(part.split("=", 1) for part in cookie.split("; ")) if cookie else None
+        status, _c, _html = http("GET", port, path, cookies=cookies)
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}, not 200: the load would measure the wrong thing")
+
+
+def static_check(port: int) -> str:
+    """Static files: hashed names, compressed, cached for ever (whitenoise with the manifest storage)."""
+    from django.templatetags.static import static
+
+    url = static("bootstrap/css/bootstrap.min.css")
+    connection = HTTPConnection(HOST, port, timeout=10)
+    try:
+        connection.request("GET", url, headers={"Host": HOST, "Accept-Encoding": "br, gzip"})
+        response = connection.getresponse()
+        response.read()
+        return (f"{url}: HTTP {response.status}, Content-Encoding {response.getheader('Content-Encoding')}, "
+                f"Cache-Control {response.getheader('Cache-Control')}")
+    finally:
+        connection.close()
+
+
+def count_queries(path: str, cookie: str) -> int:
+    """How many SQL queries one request of the page runs (in this process, through the same middleware)."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST=HOST)
+    if cookie:
+        name, _eq, value = cookie.partition("=")
+        client.cookies[name] = value
+    sent = []
+    with connection.execute_wrapper(lambda execute, sql, params, many, context: sent.append(sql) or execute(sql, params, many, context)):
+        response = client.get(path)
+    response.close()
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {response.status_code} in the query count")
+    return len(sent)
+
+
+def write_targets(name: str, targets: list[tuple[str, str]]) -> Path:
+    path = VAR / f"targets-{name}.tsv"
+    path.write_text("".join(f"{target}\t{cookie}\n" for target, cookie in targets))
+    return path
+
+
+# Load ---------------------------------------------------------------------------------------------
+
+
+def wrk(ports: list[int], targets_file: Path, *, connections: int, seconds: float, threads: int = 1) -> dict:
+    env = {**os.environ, "WRK_PORTS": ",".join(map(str, ports))} if len(ports) > 1 else dict(os.environ)
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "10s", "--latency",
+         "-s", str(BASE_DIR / "bench" / "rotate.lua"), f"http://{HOST}:{ports[0]}/", "--", str(targets_file)],
+        capture_output=True, text=True, env=env, timeout=seconds + 60,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    bad = int(re.search(r"BAD_STATUS (\d+)", out).group(1))
+    return {"rps": rps, "requests": requests, "errors": socket_errors + bad, "raw": out}
+
+
+def loadgen(ports: list[int], targets_file: Path, *, rate: float, seconds: float, expect: int = 200) -> dict:
+    out = subprocess.run(
+        [sys.executable, str(BASE_DIR / "bench" / "loadgen.py"), "--targets", str(targets_file),
+         "--ports", ",".join(map(str, ports)), "--rate", f"{rate:.1f}", "--duration", str(seconds),
+         "--expect", str(expect)],
+        capture_output=True, text=True, timeout=seconds + 120, check=True,
+    ).stdout
+    return json.loads(out)
+
+
+def measure_page(name: str, ports: list[int], targets: list[tuple[str, str]], args, workers: int) -> dict:
+    targets_file = write_targets(name, targets)
+    connections = 2 * workers * len(ports)
+    wrk(ports, targets_file, connections=connections, seconds=args.warmup)
+    saturation = wrk(ports, targets_file, connections=connections, seconds=args.duration, threads=len(ports))
+    half = loadgen(ports, targets_file, rate=saturation["rps"] / 2, seconds=args.duration)
+    row = {"page": name, "label": LABELS[name], "queries": count_queries(*targets[0]), "rps": saturation["rps"], "requests": saturation["requests"],
+           "errors": saturation["errors"] + half["errors"], "half_rate": half["rate"], "p50": half["p50_ms"],
+           "p95": half["p95_ms"], "p99": half["p99_ms"], "half_statuses": half["statuses"], "per_port": half["per_port"]}
+    log(f"{LABELS[name]:<24} {row['rps']:8.1f} req/s   at {half['rate']:.0f}/s: p50 {half['p50_ms']:.1f} ms  "
+        f"p95 {half['p95_ms']:.1f} ms  p99 {half['p99_ms']:.1f} ms  errors {row['errors']}")
+    return row
+
+
+# Writes -------------------------------------------------------------------------------------------
+
+
+def prepare_orders(contacts) -> list[dict]:
+    """One draft service order per contact, on an open quote of their own, through the real service."""
+    from quotes.models import Quote
+    from quotes.services import service_order_draft_create
+
+    orders = []
+    for user, account in contacts:
+        quote = (Quote.objects.open().filter(account=account, carts__isnull=True, service_orders__isnull=True)
+                 .order_by("expires_at", "pk").last())
+        order = service_order_draft_create(account=account, actor=user, quote_ids=[quote.pk],
+                                           admin_name="Bench Admin", admin_email=f"admin-{account.pk}@company.example")
+        orders.append({"order": order, "session": session_for(user, account)})
+    return orders
+
+
+def place_orders(ports: list[int], orders: list[dict], *, spread_seconds: float = 0.0) -> list[float]:
+    """POST "Place Service Order" for every order, all released at once (or spread evenly over a window)."""
+    csrf = secrets.token_hex(16)  # a 32-character CSRF secret: Django accepts it unmasked in the form too
+    prepared = []
+    for i, item in enumerate(orders):
+        port = ports[i % len(ports)]
+        cookies = {"sessionid": item["session"], "csrftoken": csrf}
+        status, _c, html = http("GET", port, f"/quotes/orders/{item['order'].pk}/", cookies=cookies)  # the review page
+        if status != 200 or "Place Service Order" not in html:
+            raise RuntimeError(f"review page of order {item['order'].pk}: HTTP {status}")
+        prepared.append((port, item["order"], cookies))
+    latencies: list[float] = []
+    failures: list[str] = []
+    barrier = threading.Barrier(len(prepared))
+
+    def post(index: int, port: int, order, cookies) -> None:
+        barrier.wait()
+        if spread_seconds:
+            time.sleep(spread_seconds * index / len(prepared))
+        start = time.perf_counter()
+        status, set_cookies, _html = http("POST", port, f"/quotes/orders/{order.pk}/place/", cookies=cookies,
+                                          form={"csrfmiddlewaretoken": cookies["csrftoken"], "token": str(order.token)})
+        latencies.append((time.perf_counter() - start) * 1000)
+        if status != 302 or "confirmation" not in set_cookies.get("__location", ""):
+            failures.append(f"order {order.pk}: HTTP {status}")
+
+    threads = [threading.Thread(target=post, args=(i, *item)) for i, item in enumerate(prepared)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError("Place Service Order failed: " + "; ".join(failures[:5]))
+    return latencies
+
+
+def measure_place_order(ports: list[int], args) -> dict:
+    from quotes.models import ServiceOrder
+
+    contacts = pick_contacts(50)
+    burst: list[float] = []
+    for _round in range(args.order_rounds):
+        burst += place_orders(ports, prepare_orders(contacts))
+    spread = place_orders(ports, prepare_orders(contacts), spread_seconds=2.0)
+    placed = ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED, admin_name="Bench Admin").count()
+    result = {"contacts": len(contacts), "rounds": args.order_rounds, "burst_samples": len(burst),
+              "burst_p50": pct(burst, 0.5), "burst_p99": pct(burst, 0.99), "spread_p50": pct(spread, 0.5),
+              "spread_p99": pct(spread, 0.99), "placed_total": placed}
+    log(f"Place Service Order, {len(contacts)} at once x{args.order_rounds}: p50 {result['burst_p50']:.0f} ms, p99 "
+        f"{result['burst_p99']:.0f} ms; {len(contacts)} over 2 s: p50 {result['spread_p50']:.0f} ms, p99 {result['spread_p99']:.0f} ms")
+    return result
+
+
+def pct(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def measure_expiry(rounds: int) -> dict:
+    """The expiry service over every due quote, beside a plain UPDATE of the same rows; rows reset between."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from accounts.models import AuditEntry
+    from quotes.services import quotes_expire_due
+
+    def reset() -> int:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE quotes_quote q SET state = 'submitted', decided_at = NULL "
+                           "FROM bench_due_quote d WHERE q.id = d.id")
+            count = cursor.rowcount
+            AuditEntry.objects.filter(action="quote_expire").delete()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE quotes_quote")
+            cursor.execute("VACUUM ANALYZE accounts_auditentry")
+            cursor.execute("CHECKPOINT")
+        return count
+
+    plain_times, task_times = [], []
+    for _round in range(rounds):
+        due = reset()
+        now = timezone.now()
+        start = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE quotes_quote SET state = 'expired', decided_at = expires_at "
+                           "WHERE state = 'submitted' AND expires_at <= %s", [now])
+            plain_rows = cursor.rowcount
+        plain_times.append(time.perf_counter() - start)
+
+        reset()
+        start = time.perf_counter()
+        task_rows = quotes_expire_due(now=now)
+        task_times.append(time.perf_counter() - start)
+        if not due == plain_rows == task_rows:
+            raise RuntimeError(f"expiry: {due} due quotes, plain UPDATE changed {plain_rows}, the service {task_rows}")
+    plain, task = min(plain_times), min(task_times)
+    result = {"rows": due, "plain_s": plain, "task_s": task, "ratio": task / plain, "rounds": rounds,
+              "plain_all": plain_times, "task_all": task_times}
+    log(f"Expiry of {due:,} quotes: service {task:.2f} s, plain UPDATE {plain:.2f} s, ratio {result['ratio']:.2f}")
+    return result
+
+
+# Runs ---------------------------------------------------------------------------------------------
+
+
+def single_run(args, env: dict) -> dict:
+    from django.conf import settings
+
+    port = args.port
+    log(f"Starting gunicorn with {args.workers} sync workers on {HOST}:{port} (production settings) ...")
+    master = start_gunicorn(env, port, args.workers)
+    contacts = pick_contacts(args.contacts)
+    log(f"Signing in {len(contacts)} contacts of different accounts through the sign-in form; storing their invoice PDFs ...")
+    targets = page_targets(port, contacts, bench_seed.PASSWORD)
+    for name, page_list in targets.items():
+        check_targets(port, page_list[:3])
+    static = static_check(port)
+    log(f"Static: {static}")
+    rows = [measure_page(name, [port], targets[name], args, args.workers) for name in ["baseline", *PAGES]]
+    place = measure_place_order([port], args)
+    rss = worker_rss_mb(master)
+    stop(master)
+    expiry = measure_expiry(args.expiry_rounds)
+    return {"rows": rows, "place": place, "expiry": expiry, "rss": rss, "workers": args.workers, "static": static,
+            "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"]}
+
+
+def scale_out_run(args, env: dict) -> dict:
+    """Two gunicorns, two Celery workers, one beat; one PostgreSQL, one Redis. Zero errors or it fails."""
+    from post_office.models import STATUS, Email
+
+    from billing_portal.emails import HELD_UNTIL
+    from quotes.models import ServiceOrder
+
+    ports = [args.port + 1, args.port + 2]
+    workers = max(1, args.workers // 2) if args.workers > 2 else args.workers
+    log(f"Scale-out: gunicorn on ports {ports[0]} and {ports[1]} ({workers} workers each), 2 Celery workers, 1 beat ...")
+    masters = [start_gunicorn(env, port, workers) for port in ports]
+    celery = str(VENV_BIN / "celery")
+    for n in (1, 2):
+        spawn([celery, "-A", "billing_portal", "worker", "-n", f"bench{n}@%h", "--concurrency", "1", "--pool", "prefork",
+               "--loglevel", "WARNING", "--without-gossip", "--without-mingle"], env, VAR / f"celery-worker-{n}.log")
+    spawn([celery, "-A", "billing_portal", "beat", "--loglevel", "WARNING", "-s", str(VAR / "celerybeat-schedule")],
+          env, VAR / "celery-beat.log")
+
+    # Receipts of orders placed earlier in this run (single instance) are the workers' first job; let them
+    # finish it so that the load below measures the web tier, not PDF rendering beside it.
+    held = ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED, placed_at__gte=args.started_at,
+                                       receipt_email__scheduled_time=HELD_UNTIL)
+    backlog = held.count()
+    deadline = time.monotonic() + args.celery_timeout
+    while held.exists() and time.monotonic() < deadline:
+        time.sleep(2)
+    log(f"Celery workers delivered {backlog - held.count()} of {backlog} receipts held from earlier orders")
+
+    # A session made on one instance is valid on the other (sessions live in PostgreSQL).
+    contacts = pick_contacts(args.contacts)
+    crossed = []
+    for i, (user, _account) in enumerate(contacts[:4]):
+        made_on, used_on = ports[i % 2], ports[(i + 1) % 2]
+        cookies = sign_in(made_on, user.username, bench_seed.PASSWORD)
+        status, _c, _h = http("GET", used_on, "/quotes/", cookies={"sessionid": cookies["sessionid"]})
+        crossed.append(status)
+    sessions_ok = all(status == 200 for status in crossed)
+    log(f"Sessions made on one instance, used on the other: HTTP {crossed}")
+
+    targets = page_targets(ports[0], contacts, bench_seed.PASSWORD)
+    mixed = [target for name in PAGES + ["baseline"] for target in targets[name]]
+    targets_file = write_targets("scale-out-mixed", mixed)
+    wrk(ports, targets_file, connections=2 * workers * 2, seconds=args.warmup, threads=2)
+    saturation = wrk(ports, targets_file, connections=2 * workers * 2, seconds=args.duration, threads=2)
+    half = loadgen(ports, targets_file, rate=saturation["rps"] / 2, seconds=args.duration)
+    log(f"Mixed pages over both instances: {saturation['rps']:.0f} req/s; at half rate p50 {half['p50_ms']:.1f} ms, "
+        f"p99 {half['p99_ms']:.1f} ms; per instance {half['per_port']}; errors {saturation['errors'] + half['errors']}")
+
+    before = set(ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED).values_list("pk", flat=True))
+    order_latencies = place_orders(ports, prepare_orders(pick_contacts(50)))
+    placed = ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED).exclude(pk__in=before)
+    receipt_ids = list(placed.values_list("receipt_email_id", flat=True))
+    log(f"Placed {len(receipt_ids)} orders across both instances (p50 {pct(order_latencies, .5):.0f} ms, "
+        f"p99 {pct(order_latencies, .99):.0f} ms); waiting for the Celery workers to render and send every receipt ...")
+    deadline = time.monotonic() + args.celery_timeout
+    sent = 0
+    while time.monotonic() < deadline:
+        sent = Email.objects.filter(pk__in=receipt_ids, status=STATUS.sent).count()
+        if sent == len(receipt_ids):
+            break
+        time.sleep(2)
+    failed_mail = Email.objects.filter(status=STATUS.failed).count()
+    rss = {port: worker_rss_mb(master) for port, master in zip(ports, masters)}
+    time.sleep(1)
+    stop_all()
+    log_errors = {}
+    for logfile in VAR.glob("*.log"):
+        text = logfile.read_text(errors="replace")[-2_000_000:]
+        hits = len(re.findall(r"Traceback|\bERROR\b|CRITICAL", text))
+        if hits:
+            log_errors[logfile.name] = hits
+    errors = (saturation["errors"] + half["errors"] + (len(receipt_ids) - sent) + failed_mail + sum(log_errors.values())
+              + (0 if sessions_ok else 1) + held.count())
+    result = {"ports": ports, "workers_each": workers, "backlog": backlog, "backlog_left": held.count(), "sessions_crossed": crossed, "sessions_ok": sessions_ok,
+              "rps": saturation["rps"], "requests": saturation["requests"] + sum(half["per_port"].values()),
+              "p50": half["p50_ms"], "p95": half["p95_ms"], "p99": half["p99_ms"], "half_rate": half["rate"],
+              "per_port": half["per_port"], "orders": len(receipt_ids), "receipts_sent": sent,
+              "order_p50": pct(order_latencies, .5), "order_p99": pct(order_latencies, .99), "failed_mail": failed_mail,
+              "log_errors": log_errors, "errors": errors, "rss": rss}
+    log(f"Scale-out: {sent}/{len(receipt_ids)} receipts sent by the workers, errors {errors}, log errors {log_errors}")
+    return result
+
+
+# Output -------------------------------------------------------------------------------------------
+
+
+def fmt(value, digits=1) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def table(result: dict, args) -> str:
+    rows = result["rows"]
+    base = rows[0]["rps"]
+    out = ["| Measure | SQL queries | req/s at saturation | ratio to baseline | rate for latency | p50 ms | p95 ms | p99 ms | errors | goal |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for row in rows:
+        ratio = row["rps"] / base
+        goal = "(the floor)" if row["page"] == "baseline" else (
+            "met" if ratio >= GOAL_RATIO and row["p99"] < GOAL_P99 else
+            "MISSED: " + ", ".join(part for part in (
+                f"ratio {ratio:.2f} < {GOAL_RATIO}" if ratio < GOAL_RATIO else "",
+                f"p99 {row['p99']:.0f} ms ≥ {GOAL_P99:.0f}" if row["p99"] >= GOAL_P99 else "") if part))
+        out.append(f"| {row['label']} | {row['queries']} | {fmt(row['rps'])} | {ratio:.2f} | {fmt(row['half_rate'], 0)}/s | {fmt(row['p50'])} | "
+                   f"{fmt(row['p95'])} | {fmt(row['p99'])} | {row['errors']} | {goal} |")
+    place = result["place"]
+    out.append(f"| Place Service Order, {place['contacts']} contacts at once ×{place['rounds']} (HTTP POST) | – | – | – | "
+               f"burst | {fmt(place['burst_p50'])} | – | {fmt(place['burst_p99'])} | 0 | "
+               f"{'met' if place['burst_p99'] < GOAL_PLACE_P99 else 'MISSED: p99 ≥ 100 ms'} |")
+    out.append(f"| Place Service Order, {place['contacts']} contacts within 2 s (HTTP POST) | – | – | – | "
+               f"{place['contacts'] / 2:.0f}/s | {fmt(place['spread_p50'])} | – | {fmt(place['spread_p99'])} | 0 | "
+               f"{'met' if place['spread_p99'] < GOAL_PLACE_P99 else 'MISSED: p99 ≥ 100 ms'} |")
+    expiry = result["expiry"]
+    out.append(f"| Expiry service, {expiry['rows']:,} due quotes (best of {expiry['rounds']}) | – | {expiry['task_s']:.2f} s | "
+               f"{expiry['ratio']:.2f} × plain UPDATE ({expiry['plain_s']:.2f} s) | – | – | – | – | 0 | "
+               f"{'met' if expiry['ratio'] <= GOAL_EXPIRY else 'MISSED: > 2×'} |")
+    rss = result["rss"]
+    out.append("")
+    out.append(f"Gunicorn workers ({result['workers']}, sync) resident after the run: "
+               + ", ".join(f"{value:.0f} MB" for value in rss)
+               + f" — {'met' if rss and max(rss) < GOAL_RSS else 'MISSED'} (goal < {GOAL_RSS:.0f} MB).")
+    out.append(f"Database connections: CONN_MAX_AGE={result['conn_max_age']} s with health checks. Static file {result['static']}.")
+    return "\n".join(out)
+
+
+def scale_out_table(result: dict) -> str:
+    return "\n".join([
+        "| Scale-out check | result |",
+        "| --- | --- |",
+        f"| Instances | gunicorn on {result['ports'][0]} and {result['ports'][1]}, {result['workers_each']} sync workers each; "
+        "2 Celery workers (concurrency 1), 1 beat; one PostgreSQL, one Redis |",
+        f"| Session made on one instance, used on the other | HTTP {result['sessions_crossed']} "
+        f"({'valid on both' if result['sessions_ok'] else 'FAILED'}) |",
+        f"| Mixed pages, round robin, saturation | {result['rps']:,.1f} req/s |",
+        f"| Mixed pages at {result['half_rate']:.0f}/s | p50 {fmt(result['p50'])} ms, p95 {fmt(result['p95'])} ms, "
+        f"p99 {fmt(result['p99'])} ms; per instance {result['per_port']} |",
+        f"| Place Service Order, {result['orders']} at once over both | p50 {result['order_p50']:.0f} ms, p99 {result['order_p99']:.0f} ms |",
+        f"| Receipts rendered and sent by the Celery workers | {result['receipts_sent']}/{result['orders']} of these orders; "
+        f"{result['backlog'] - result['backlog_left']}/{result['backlog']} held from the single-instance run |",
+        f"| Worker RSS (MB) | {result['rss']} |",
+        f"| Errors (HTTP, sockets, mail, logs) | {result['errors']} {result['log_errors'] or ''} |",
+    ])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Load-test the portal on a seeded PostgreSQL database.")
+    parser.add_argument("--scale", type=float, default=1.0, help="seed volume if the database is not seeded yet")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (scale-out: half of them per instance)")
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--duration", type=float, default=10, help="seconds of each measurement (at most 60)")
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--contacts", type=int, default=16, help="signed-in contacts (of different accounts) per page")
+    parser.add_argument("--order-rounds", type=int, default=4)
+    parser.add_argument("--expiry-rounds", type=int, default=2, help="plain UPDATE and service, alternately; best of each")
+    parser.add_argument("--celery-timeout", type=float, default=300)
+    parser.add_argument("--scale-out", action="store_true", help="also run the scale-out check")
+    parser.add_argument("--only-scale-out", action="store_true")
+    args = parser.parse_args()
+    args.duration = min(args.duration, 60)
+
+    VAR.mkdir(parents=True, exist_ok=True)
+    for old in VAR.glob("*.log"):
+        old.unlink()
+    if bench_seed.seeded_scale() is None:
+        log(f"{BENCH_DB} is not seeded: seeding at scale {args.scale} ...")
+        subprocess.run([sys.executable, str(BASE_DIR / "bench" / "seed.py"), "--scale", str(args.scale)], check=True)
+    env = bench_env()
+    setup_django(env)
+    from django.core.management import call_command
+    from redis import Redis
+
+    # The bench's own Redis database: tasks left from an earlier run (maybe of another bench database) go.
+    Redis.from_url(env["REDIS_URL"]).flushdb()
+    from django.utils import timezone
+
+    args.started_at = timezone.now()
+
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    shift_clock()
+    log(f"{BENCH_DB}: seeded at scale {bench_seed.seeded_scale()}")
+
+    started = time.monotonic()
+    result: dict = {"scale": bench_seed.seeded_scale(), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    try:
+        if not args.only_scale_out:
+            result.update(single_run(args, env))
+        if args.scale_out or args.only_scale_out:
+            result["scale_out"] = scale_out_run(args, env)
+    finally:
+        stop_all()
+        for targets_file in VAR.glob("targets-*.tsv"):  # they hold signed-in session cookies
+            targets_file.unlink()
+    result["seconds"] = round(time.monotonic() - started)
+
+    text = [f"Benchmark of {BENCH_DB} (scale {result['scale']}), {result['started']}, {os.cpu_count()} CPUs, "
+            f"load generator on the same machine."]
+    if "rows" in result:
+        text += ["", table(result, args)]
+    if "scale_out" in result:
+        text += ["", scale_out_table(result["scale_out"])]
+    report = "\n".join(text)
+    print(report)
+    (VAR / "results.md").write_text(report + "\n")
+    (VAR / "results.json").write_text(json.dumps(result, indent=2, default=str))
+    if "scale_out" in result and result["scale_out"]["errors"]:
+        sys.exit("scale-out run had errors")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        stop_all()
