@@ -55,7 +55,7 @@ def queue(
         scheduled_time=HELD_UNTIL if hold else None,
     )
     if not hold:
-        transaction.on_commit(_dispatch_delivery, robust=True)
+        _send_on_commit()
     return email
 
 
@@ -72,18 +72,15 @@ def release(email_id: int, *, attachments: dict) -> bool:
         email.attachments.add(*create_attachments(files))
         email.scheduled_time = None
         email.save(update_fields=["scheduled_time", "last_updated"])
-        transaction.on_commit(_dispatch_delivery, robust=True)
+        _send_on_commit()
     return True
 
 
-def _dispatch_delivery() -> None:
+def _send_on_commit() -> None:
+    from .celery import send_on_commit
     from .tasks import send_queued_mail
 
-    try:
-        send_queued_mail.delay()
-    except Exception:
-        # The broker is down: the row stays queued and the periodic sender picks it up.
-        logger.warning("Could not reach the broker; queued e-mail waits for the periodic sender.")
+    send_on_commit(send_queued_mail)
 
 
 def _is_permanent(error: Exception) -> bool:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import CompanyAccount, User
 from accounts.services import audit_record
 from billing_portal import emails, pdf
+from billing_portal.celery import send_on_commit
 
 from .models import (
     Invoice,
@@ -127,18 +128,10 @@ def _deliver(invoice: Invoice, actor: User | None) -> InvoiceDelivery:
         hold=True,
     )
     delivery = InvoiceDelivery.objects.create(invoice=invoice, email=email, recipients=to, created_by=actor)
-    transaction.on_commit(lambda: _dispatch(delivery.pk), robust=True)
+    from .tasks import invoice_delivery_send  # tasks import this module
+
+    send_on_commit(invoice_delivery_send, delivery.pk)  # if the broker is down, invoices_deliver_pending (beat) sends it
     return delivery
-
-
-def _dispatch(delivery_id: int) -> None:
-    from .tasks import invoice_delivery_send
-
-    try:
-        invoice_delivery_send.delay(delivery_id)
-    except Exception:
-        # The broker is down: invoices_deliver_pending (beat) sends it later.
-        logger.warning("Could not reach the broker; invoice delivery %s waits for the periodic sweep.", delivery_id)
 
 
 def invoice_issue(*, invoice: Invoice, actor: User | None) -> Invoice:

@@ -26,6 +26,7 @@ from post_office.models import Email
 from accounts.models import AuditEntry, CompanyAccount, User
 from accounts.services import account_update, audit_record
 from billing_portal import emails, pdf
+from billing_portal.celery import send_on_commit
 
 from .models import (
     QUOTE_VALIDITY,
@@ -322,22 +323,14 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
         locked.receipt_email = emails.queue(to=[contact.email], template="order-receipt", context=context,
                                             language=contact.language, hold=True)
         locked.save(update_fields=["receipt_email"])
-        transaction.on_commit(lambda: _dispatch_receipt(locked.pk), robust=True)
+        from .tasks import receipt_send  # tasks import this module
+
+        send_on_commit(receipt_send, locked.pk)  # if the broker is down, receipts_send_pending (beat) sends it
         managers = {quote.account_manager_id: quote.account_manager for quote in quotes}
         for manager in managers.values():
             emails.queue(to=[manager.email], template="order-placed", language=manager.language,
                          context={**context, "link": settings.PORTAL_URL + reverse("admin:quotes_serviceorder_change", args=[locked.pk])})
     return locked
-
-
-def _dispatch_receipt(order_id: int) -> None:
-    from .tasks import receipt_send
-
-    try:
-        receipt_send.delay(order_id)
-    except Exception:
-        # The broker is down: the beat sweep (receipts_send_pending) sends it later.
-        logger.warning("Could not reach the broker; the receipt of service order %s waits for the sweep.", order_id)
 
 
 def _receipt_context(order: ServiceOrder) -> dict:
