@@ -157,7 +157,8 @@ def seed(scale: float) -> dict[str, int]:
 
     from accounts.models import CompanyAccount, PaymentMethod, User
     from invoices.models import Invoice, InvoiceLine, InvoiceNumberSequence, InvoiceState
-    from quotes.models import QUOTE_VALIDITY, Cart, Product, Quote, QuoteLine, QuoteState, ServiceOrder, money
+    from billing_portal.money import money
+    from quotes.models import QUOTE_VALIDITY, Cart, Product, Quote, QuoteLine, QuoteState, ServiceOrder
 
     rng = random.Random(20261125)
     n_accounts = max(5, round(1000 * scale))

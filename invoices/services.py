@@ -8,7 +8,7 @@ transaction; the PDF is rendered and attached by a task after commit.
 
 import logging
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files import File
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import CompanyAccount, User
 from accounts.services import audit_record
 from billing_portal import emails, pdf
+from billing_portal.money import money
 from billing_portal.celery import send_on_commit
 
 from .models import (
@@ -34,7 +35,6 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-CENT = Decimal("0.01")
 PDF_TEMPLATE = "invoices/invoice_pdf.html"
 NUMBER_PREFIXES = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
 
@@ -42,9 +42,6 @@ NUMBER_PREFIXES = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
 class InvoiceError(Exception):
     """A change that the invoice's state does not allow; the message is shown to staff."""
 
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _lock(invoice: Invoice) -> Invoice:

@@ -1,7 +1,7 @@
 import secrets
 import uuid
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CompanyAccount, PaymentMethod
+from billing_portal.money import money
 
 # A submitted quote stays open for exactly 7 × 24 hours.
 QUOTE_VALIDITY = timedelta(days=7)
 REMINDER_BEFORE_EXPIRY = timedelta(hours=48)
-CENT = Decimal("0.01")
 
 
 def _number(prefix: str) -> str:
@@ -34,9 +34,6 @@ def new_order_number() -> str:
 def receipt_pdf_path(order: "ServiceOrder", filename: str) -> str:
     return f"receipts/{order.placed_at:%Y}/{order.receipt_filename}"
 
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class Product(models.Model):

@@ -27,6 +27,7 @@ from accounts.models import AuditEntry, CompanyAccount, User
 from accounts.services import account_update, audit_record
 from billing_portal import emails, pdf
 from billing_portal.celery import send_on_commit
+from billing_portal.money import money
 
 from .models import (
     QUOTE_VALIDITY,
@@ -38,7 +39,6 @@ from .models import (
     QuoteState,
     SeatAssignment,
     ServiceOrder,
-    money,
 )
 
 logger = logging.getLogger(__name__)
