@@ -5,6 +5,7 @@ transactions never wait on each other in a circle), checks the state and `expire
 under the lock, records who changed what, and queues its e-mails in the same transaction.
 """
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -434,15 +435,28 @@ def _audit_bulk(*, account_ids: dict[int, int], actor: User | None, action: str,
 
 # The due rows are locked (skipping any another transaction holds) in an InitPlan, and the UPDATE
 # then finds them by primary key: `id = ANY(ARRAY(...))` keeps the planner on the index, never a
-# sequential scan of all submitted quotes.
+# sequential scan of all submitted quotes. The same statement writes an audit entry for every
+# expired quote from the UPDATE's RETURNING rows and answers, per account manager, how many of
+# their quotes expired and which come first in the notice: 100,000 expiries never pass through Python.
 _EXPIRE_SQL = """
-UPDATE quotes_quote SET state = %(expired)s, decided_at = expires_at
-WHERE id = ANY(ARRAY(
-    SELECT id FROM quotes_quote
-    WHERE state = %(submitted)s AND expires_at <= %(now)s
-    ORDER BY id FOR UPDATE SKIP LOCKED
-)) AND state = %(submitted)s
-RETURNING id, account_id, account_manager_id
+WITH expired AS (
+    UPDATE quotes_quote SET state = %(expired)s, decided_at = expires_at
+    WHERE id = ANY(ARRAY(
+        SELECT id FROM quotes_quote
+        WHERE state = %(submitted)s AND expires_at <= %(now)s
+        ORDER BY id FOR UPDATE SKIP LOCKED
+    )) AND state = %(submitted)s
+    RETURNING id, account_id, account_manager_id, number
+), audited AS (
+    INSERT INTO accounts_auditentry (account_id, actor_id, action, content_type_id, object_id, changes, created_at)
+    SELECT account_id, NULL, %(action)s, %(content_type)s, id, %(changes)s::jsonb, statement_timestamp() FROM expired
+), ranked AS (
+    SELECT expired.id, expired.account_manager_id,
+           row_number() OVER (PARTITION BY expired.account_manager_id ORDER BY account.name, expired.number) AS position,
+           count(*) OVER (PARTITION BY expired.account_manager_id) AS expired_count
+    FROM expired JOIN accounts_companyaccount account ON account.id = expired.account_id
+)
+SELECT account_manager_id, expired_count, id FROM ranked WHERE position <= %(listed)s ORDER BY account_manager_id, position
 """
 
 _REMIND_SQL = """
@@ -456,37 +470,61 @@ RETURNING id, account_id
 """
 
 
+EXPIRY_NOTICE_LISTED = 200  # quotes named in a manager's expiry notice; the count covers the rest
+_EXPIRE_CHANGES = {"state": [QuoteState.SUBMITTED, QuoteState.EXPIRED]}
+
+
 def quotes_expire_due(*, now: datetime | None = None) -> int:
-    """Expire every submitted quote whose `expires_at` has passed, in one UPDATE; returns how many.
+    """Expire every submitted quote whose `expires_at` has passed, in one statement; returns how many.
 
     Rows that another run (or a placing customer) holds are skipped, so two runs at once
     never expire a quote twice, and a quote being accepted right now is left to that transaction.
+    Each expired quote gets an audit entry; each account manager one e-mail.
     """
     now = now or timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(_EXPIRE_SQL, {"expired": QuoteState.EXPIRED, "submitted": QuoteState.SUBMITTED, "now": now})
-                rows = cursor.fetchall()
+                cursor.execute(_EXPIRE_SQL, {
+                    "expired": QuoteState.EXPIRED, "submitted": QuoteState.SUBMITTED, "now": now, "action": "quote_expire",
+                    "content_type": ContentType.objects.get_for_model(Quote).pk, "changes": json.dumps(_EXPIRE_CHANGES),
+                    "listed": EXPIRY_NOTICE_LISTED,
+                })
+                notices = _expiry_notices(cursor.fetchall())
         else:  # the embedded development database (SQLite) has one writer at a time anyway
-            due = Quote.objects.filter(state=QuoteState.SUBMITTED, expires_at__lte=now)
-            rows = list(due.values_list("id", "account_id", "account_manager_id"))
-            Quote.objects.filter(pk__in=[row[0] for row in rows]).update(state=QuoteState.EXPIRED, decided_at=F("expires_at"))
-        if not rows:
-            return 0
-        _audit_bulk(account_ids={quote_id: account_id for quote_id, account_id, _m in rows}, actor=None,
-                    action="quote_expire", changes={"state": [QuoteState.SUBMITTED, QuoteState.EXPIRED]})
-        by_manager: dict[int, list[int]] = defaultdict(list)
-        for quote_id, _account_id, manager_id in rows:
-            by_manager[manager_id].append(quote_id)
-        managers = User.objects.in_bulk(list(by_manager))
-        for manager_id, quote_ids in by_manager.items():
-            manager = managers[manager_id]
-            quotes = list(Quote.objects.filter(pk__in=quote_ids).select_related("account").order_by("account__name", "number")[:200])
+            notices = _expire_due_orm(now)
+        for manager, count, quotes in notices:
             emails.queue(to=[manager.email], template="quote-expired", language=manager.language,
-                         context={"manager": manager, "quotes": quotes, "count": len(quote_ids)})
-    logger.info("Expired %d quotes.", len(rows))
-    return len(rows)
+                         context={"manager": manager, "quotes": quotes, "count": count})
+    expired = sum(count for _manager, count, _quotes in notices)
+    logger.info("Expired %d quotes.", expired)
+    return expired
+
+
+def _expiry_notices(rows: list[tuple[int, int, int]]) -> list[tuple[User, int, list[Quote]]]:
+    """(manager, how many expired, the quotes to name) from (manager id, count, quote id) rows."""
+    quotes = Quote.objects.select_related("account").in_bulk([quote_id for _m, _c, quote_id in rows])
+    managers = User.objects.in_bulk({manager_id for manager_id, _c, _q in rows})
+    notices: dict[int, tuple[User, int, list[Quote]]] = {}
+    for manager_id, count, quote_id in rows:
+        notices.setdefault(manager_id, (managers[manager_id], count, []))[2].append(quotes[quote_id])
+    return list(notices.values())
+
+
+def _expire_due_orm(now: datetime) -> list[tuple[User, int, list[Quote]]]:
+    due = Quote.objects.filter(state=QuoteState.SUBMITTED, expires_at__lte=now)
+    rows = list(due.values_list("id", "account_id", "account_manager_id"))
+    Quote.objects.filter(pk__in=[row[0] for row in rows]).update(state=QuoteState.EXPIRED, decided_at=F("expires_at"))
+    _audit_bulk(account_ids={quote_id: account_id for quote_id, account_id, _m in rows}, actor=None,
+                action="quote_expire", changes=_EXPIRE_CHANGES)
+    by_manager: dict[int, list[int]] = defaultdict(list)
+    for quote_id, _account_id, manager_id in rows:
+        by_manager[manager_id].append(quote_id)
+    listed = []
+    for manager_id, quote_ids in by_manager.items():
+        quotes = Quote.objects.filter(pk__in=quote_ids).order_by("account__name", "number")[:EXPIRY_NOTICE_LISTED]
+        listed += [(manager_id, len(quote_ids), quote.pk) for quote in quotes]
+    return _expiry_notices(listed)
 
 
 def quotes_remind_due(*, now: datetime | None = None) -> int:

@@ -76,10 +76,11 @@ def test_it_expires_ten_thousand_quotes_in_one_update():
     with CaptureQueriesContext(connection) as queries:
         assert quotes_expire_due() == 10_000
     elapsed = time.monotonic() - started
-    updates = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    updates = [q["sql"] for q in queries.captured_queries if "UPDATE quotes_quote" in q["sql"]]
     assert len(updates) == 1
-    assert "RETURNING" in updates[0]
-    # One UPDATE, the audit rows in a few bulk INSERTs, one e-mail per manager: no loop over the quotes.
+    assert "INSERT INTO accounts_auditentry" in updates[0]
+    # One statement expires the quotes and writes their audit rows, then one e-mail per manager:
+    # no loop over the quotes.
     assert len(queries.captured_queries) < 40, [q["sql"][:80] for q in queries.captured_queries]
     assert Quote.objects.filter(state=QuoteState.EXPIRED).count() == 10_000
     assert AuditEntry.objects.filter(action="quote_expire").count() == 10_000
@@ -153,3 +154,28 @@ def test_accept_and_expiry_racing_at_expires_at_never_do_both(account, contact, 
         assert emails_to(contact.email) == []
     # Whoever lost, a later run changes nothing.
     assert quotes_expire_due(now=expires_at + timedelta(days=1)) == 0
+
+
+@pytest.mark.django_db
+def test_each_expired_quote_gets_its_audit_entry(account, other_account):
+    quotes = [overdue(SubmittedQuoteFactory(account=target)) for target in (account, other_account)]
+    quotes_expire_due()
+    entries = {entry.object_id: entry for entry in AuditEntry.objects.filter(action="quote_expire")}
+    assert set(entries) == {quote.pk for quote in quotes}
+    for quote in quotes:
+        entry = entries[quote.pk]
+        assert (entry.account_id, entry.actor, entry.target) == (quote.account_id, None, quote)
+        assert entry.changes == {"state": ["submitted", "expired"]}
+        assert entry.created_at is not None
+
+
+@pytest.mark.django_db
+def test_the_notice_names_the_first_quotes_and_counts_them_all(account, monkeypatch):
+    monkeypatch.setattr("quotes.services.EXPIRY_NOTICE_LISTED", 2)
+    quotes = sorted((overdue(SubmittedQuoteFactory(account=account)) for _ in range(3)), key=lambda quote: quote.number)
+    assert quotes_expire_due() == 3
+    [email] = emails_to(account.account_manager.email)
+    assert "3 quotes have expired" in email.subject
+    assert quotes[0].number in email.message and quotes[1].number in email.message
+    assert quotes[2].number not in email.message
+    assert "…" in email.message
