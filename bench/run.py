@@ -409,28 +409,32 @@ def pct(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def reset_due_quotes() -> int:
+    """Set the seeded due quotes back to submitted (all overdue), without their expiry audit entries."""
+    from django.db import connection, transaction
+    from accounts.models import AuditEntry
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE quotes_quote q SET state = 'submitted', decided_at = NULL "
+                       "FROM bench_due_quote d WHERE q.id = d.id")
+        count = cursor.rowcount
+        AuditEntry.objects.filter(action="quote_expire").delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE quotes_quote")
+        cursor.execute("VACUUM ANALYZE accounts_auditentry")
+        cursor.execute("CHECKPOINT")
+    return count
+
+
 def measure_expiry(rounds: int) -> dict:
     """The expiry service over every due quote, beside a plain UPDATE of the same rows; rows reset between."""
     from django.db import connection, transaction
     from django.utils import timezone
-    from accounts.models import AuditEntry
     from quotes.services import quotes_expire_due
-
-    def reset() -> int:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("UPDATE quotes_quote q SET state = 'submitted', decided_at = NULL "
-                           "FROM bench_due_quote d WHERE q.id = d.id")
-            count = cursor.rowcount
-            AuditEntry.objects.filter(action="quote_expire").delete()
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE quotes_quote")
-            cursor.execute("VACUUM ANALYZE accounts_auditentry")
-            cursor.execute("CHECKPOINT")
-        return count
 
     plain_times, task_times = [], []
     for _round in range(rounds):
-        due = reset()
+        due = reset_due_quotes()
         now = timezone.now()
         start = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cursor:
@@ -439,7 +443,7 @@ def measure_expiry(rounds: int) -> dict:
             plain_rows = cursor.rowcount
         plain_times.append(time.perf_counter() - start)
 
-        reset()
+        reset_due_quotes()
         start = time.perf_counter()
         task_rows = quotes_expire_due(now=now)
         task_times.append(time.perf_counter() - start)
