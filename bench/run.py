@@ -602,6 +602,9 @@ def table(result: dict, args) -> str:
                + ", ".join(f"{value:.0f} MB" for value in rss)
                + f" — {'met' if rss and max(rss) < GOAL_RSS else 'MISSED'} (goal < {GOAL_RSS:.0f} MB).")
     out.append(f"Database connections: CONN_MAX_AGE={result['conn_max_age']} s with health checks. Static file {result['static']}.")
+    if any("MISSED" in line for line in out):
+        out.append("The measured cause of each figure below goal: docs/performance.md, \"Goals, and the cause of every gap\" "
+                   "(bench/profile_page.py and bench/expiry.py show where the time goes).")
     return "\n".join(out)
 
 
