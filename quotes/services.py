@@ -7,7 +7,7 @@ under the lock, records who changed what, and queues its e-mails in the same tra
 
 import json
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -512,19 +512,19 @@ def _expiry_notices(rows: list[tuple[int, int, int]]) -> list[tuple[User, int, l
 
 
 def _expire_due_orm(now: datetime) -> list[tuple[User, int, list[Quote]]]:
-    due = Quote.objects.filter(state=QuoteState.SUBMITTED, expires_at__lte=now)
-    rows = list(due.values_list("id", "account_id", "account_manager_id"))
-    Quote.objects.filter(pk__in=[row[0] for row in rows]).update(state=QuoteState.EXPIRED, decided_at=F("expires_at"))
-    _audit_bulk(account_ids={quote_id: account_id for quote_id, account_id, _m in rows}, actor=None,
+    due = list(Quote.objects.filter(state=QuoteState.SUBMITTED, expires_at__lte=now)
+               .order_by("account__name", "number").values_list("id", "account_id", "account_manager_id"))
+    Quote.objects.filter(pk__in=[quote_id for quote_id, _a, _m in due]).update(state=QuoteState.EXPIRED, decided_at=F("expires_at"))
+    _audit_bulk(account_ids={quote_id: account_id for quote_id, account_id, _m in due}, actor=None,
                 action="quote_expire", changes=_EXPIRE_CHANGES)
-    by_manager: dict[int, list[int]] = defaultdict(list)
-    for quote_id, _account_id, manager_id in rows:
-        by_manager[manager_id].append(quote_id)
-    listed = []
-    for manager_id, quote_ids in by_manager.items():
-        quotes = Quote.objects.filter(pk__in=quote_ids).order_by("account__name", "number")[:EXPIRY_NOTICE_LISTED]
-        listed += [(manager_id, len(quote_ids), quote.pk) for quote in quotes]
-    return _expiry_notices(listed)
+    counts = Counter(manager_id for _q, _a, manager_id in due)
+    listed: Counter[int] = Counter()
+    rows = []
+    for quote_id, _account_id, manager_id in due:  # already in the notice's order
+        listed[manager_id] += 1
+        if listed[manager_id] <= EXPIRY_NOTICE_LISTED:
+            rows.append((manager_id, counts[manager_id], quote_id))
+    return _expiry_notices(rows)
 
 
 def quotes_remind_due(*, now: datetime | None = None) -> int:
