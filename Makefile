@@ -1,5 +1,7 @@
-# make run   - install, migrate, seed demo data, serve the portal with a Celery worker and beat
-# make test  - install, then run the whole suite on PostgreSQL and Redis
+# make run         - install, migrate, seed demo data, serve the portal with a Celery worker and beat
+#                    (PORT=8000; an embedded PostgreSQL under var/ unless DATABASE_URL is set)
+# make test        - install, then run the whole suite on PostgreSQL and Redis
+# make reset-demo  - forget the embedded database, stored PDFs and queued tasks of `make run`
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,8 +10,9 @@ PIP := $(VENV)/bin/pip
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/billing_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+PORT ?= 8000
 
-.PHONY: run test soak bench deps system-deps check-services messages clean
+.PHONY: run reset-demo test soak bench deps system-deps check-services messages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -31,10 +34,21 @@ system-deps:
 	fi
 
 run: deps system-deps
-	mkdir -p var
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py seed_demo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(VENV)/bin/honcho start -f Procfile.dev
+	@mkdir -p var/broker var/broker-processed var/broker-control
+	@set -e; \
+	if [ -z "$$DATABASE_URL" ]; then \
+	  DATABASE_URL=$$($(PY) scripts/dev_postgres.py start); export DATABASE_URL; \
+	  trap '$(PY) scripts/dev_postgres.py stop' EXIT INT TERM; \
+	fi; \
+	export DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PORTAL_URL=$${PORTAL_URL:-http://127.0.0.1:$(PORT)}; \
+	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py seed_demo; \
+	echo "Serving $$PORTAL_URL/ with a Celery worker and beat. Stop with Ctrl+C; start again from empty demo data with: make reset-demo run"; \
+	$(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
+
+reset-demo: deps
+	$(PY) scripts/dev_postgres.py stop
+	rm -rf var/postgres var/media var/broker var/broker-processed var/broker-control
 
 check-services:
 	@$(PY) scripts/check_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
@@ -44,7 +58,7 @@ test: $(VENV)/.dev
 	@$(MAKE) --no-print-directory check-services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest
 	DJANGO_DEBUG=false SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
-	  ALLOWED_HOSTS=portal.example DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  ALLOWED_HOSTS=portal.example PORTAL_URL=https://portal.example DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_DEBUG=true DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
 

@@ -3,7 +3,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -94,8 +93,7 @@ class Invoice(models.Model):
             models.Index(F("account"), F("state"), F("issue_date").desc(), F("number").desc(), name="invoice_account_list"),
         ]
         constraints = [
-            # Round() keeps the check exact on SQLite too, which computes decimals as floats.
-            models.CheckConstraint(condition=Q(total=Round(F("subtotal") + F("tax"), 2)), name="invoice_total_is_subtotal_plus_tax"),
+            models.CheckConstraint(condition=Q(total=F("subtotal") + F("tax")), name="invoice_total_is_subtotal_plus_tax"),
             models.CheckConstraint(
                 condition=Q(state=InvoiceState.DRAFT)
                 | Q(number__isnull=False, issue_date__isnull=False, due_date__isnull=False),

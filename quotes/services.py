@@ -7,7 +7,7 @@ under the lock, records who changed what, and queues its e-mails in the same tra
 
 import json
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -483,16 +483,13 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(_EXPIRE_SQL, {
-                    "expired": QuoteState.EXPIRED, "submitted": QuoteState.SUBMITTED, "now": now, "action": "quote_expire",
-                    "content_type": ContentType.objects.get_for_model(Quote).pk, "changes": json.dumps(_EXPIRE_CHANGES),
-                    "listed": EXPIRY_NOTICE_LISTED,
-                })
-                notices = _expiry_notices(cursor.fetchall())
-        else:  # the embedded development database (SQLite) has one writer at a time anyway
-            notices = _expire_due_orm(now)
+        with connection.cursor() as cursor:
+            cursor.execute(_EXPIRE_SQL, {
+                "expired": QuoteState.EXPIRED, "submitted": QuoteState.SUBMITTED, "now": now, "action": "quote_expire",
+                "content_type": ContentType.objects.get_for_model(Quote).pk, "changes": json.dumps(_EXPIRE_CHANGES),
+                "listed": EXPIRY_NOTICE_LISTED,
+            })
+            notices = _expiry_notices(cursor.fetchall())
         for manager, count, quotes in notices:
             emails.queue(to=[manager.email], template="quote-expired", language=manager.language,
                          context={"manager": manager, "quotes": quotes, "count": count})
@@ -511,35 +508,13 @@ def _expiry_notices(rows: list[tuple[int, int, int]]) -> list[tuple[User, int, l
     return list(notices.values())
 
 
-def _expire_due_orm(now: datetime) -> list[tuple[User, int, list[Quote]]]:
-    due = list(Quote.objects.filter(state=QuoteState.SUBMITTED, expires_at__lte=now)
-               .order_by("account__name", "number").values_list("id", "account_id", "account_manager_id"))
-    Quote.objects.filter(pk__in=[quote_id for quote_id, _a, _m in due]).update(state=QuoteState.EXPIRED, decided_at=F("expires_at"))
-    _audit_bulk(account_ids={quote_id: account_id for quote_id, account_id, _m in due}, actor=None,
-                action="quote_expire", changes=_EXPIRE_CHANGES)
-    counts = Counter(manager_id for _q, _a, manager_id in due)
-    listed: Counter[int] = Counter()
-    rows = []
-    for quote_id, _account_id, manager_id in due:  # already in the notice's order
-        listed[manager_id] += 1
-        if listed[manager_id] <= EXPIRY_NOTICE_LISTED:
-            rows.append((manager_id, counts[manager_id], quote_id))
-    return _expiry_notices(rows)
-
-
 def quotes_remind_due(*, now: datetime | None = None) -> int:
     """E-mail billing contacts about their quotes that expire within 48 hours: once per quote."""
     now = now or timezone.now()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(_REMIND_SQL, {"submitted": QuoteState.SUBMITTED, "now": now, "due": now + REMINDER_BEFORE_EXPIRY})
-                rows = cursor.fetchall()
-        else:  # the embedded development database (SQLite)
-            due = Quote.objects.filter(state=QuoteState.SUBMITTED, reminder_sent_at__isnull=True, expires_at__gt=now,
-                                       expires_at__lte=now + REMINDER_BEFORE_EXPIRY)
-            rows = list(due.values_list("id", "account_id"))
-            Quote.objects.filter(pk__in=[row[0] for row in rows]).update(reminder_sent_at=now)
+        with connection.cursor() as cursor:
+            cursor.execute(_REMIND_SQL, {"submitted": QuoteState.SUBMITTED, "now": now, "due": now + REMINDER_BEFORE_EXPIRY})
+            rows = cursor.fetchall()
         if not rows:
             return 0
         by_account: dict[int, list[int]] = defaultdict(list)

@@ -1,4 +1,4 @@
-"""`make run` without DATABASE_URL and REDIS_URL: SQLite and the file-system broker must work too."""
+"""`make run` without DATABASE_URL and REDIS_URL: an embedded PostgreSQL and the file-system broker."""
 
 import os
 import subprocess
@@ -14,9 +14,11 @@ import django
 django.setup()
 from datetime import timedelta
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from billing_portal import emails
 from quotes.services import quotes_expire_due, quotes_remind_due
+print("server", connection.cursor().connection.server_version)
 call_command("migrate", verbosity=0)
 call_command("seed_demo")
 call_command("seed_demo")
@@ -26,13 +28,30 @@ print("delivered", emails.deliver_due())
 """
 
 
-def test_the_demo_runs_on_sqlite_with_the_file_system_broker(tmp_path):
-    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(DJANGO_SETTINGS_MODULE="billing_portal.settings", DJANGO_DEBUG="true", MEDIA_ROOT=str(tmp_path / "media"),
-               DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}", PYTHONPATH=str(settings.BASE_DIR))
-    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
+def run(args, env, timeout=300):
+    return subprocess.run(args, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_the_demo_runs_on_the_embedded_postgresql_with_the_file_system_broker(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL", "PORTAL_URL")}
+    env.update(DEV_POSTGRES_DIR=str(tmp_path / "pg"), PYTHONPATH=str(settings.BASE_DIR))
+    started = run([sys.executable, "scripts/dev_postgres.py", "start"], env)
+    assert started.returncode == 0, started.stderr[-3000:]
+    try:
+        database_url = started.stdout.strip()
+        assert database_url.startswith("postgresql://") and str(tmp_path / "pg") in database_url
+        for folder in ("broker", "broker-processed", "broker-control"):
+            (settings.VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
+        env.update(DJANGO_SETTINGS_MODULE="billing_portal.settings", DJANGO_DEBUG="true", DATABASE_URL=database_url,
+                   MEDIA_ROOT=str(tmp_path / "media"))
+        result = run([sys.executable, "-c", SCRIPT], env)
+        assert result.returncode == 0, result.stderr[-3000:]
+    finally:
+        stopped = run([sys.executable, "scripts/dev_postgres.py", "stop"], env)
+    assert stopped.returncode == 0, stopped.stderr[-3000:]
+    assert not (tmp_path / "pg" / "postmaster.pid").exists()
     out = result.stdout
+    assert int(out.split("server ")[1].split()[0]) >= 180000  # the wheel's PostgreSQL 18, not the machine's
     assert "Demo data ready" in out
     assert int(out.split("expired ")[1].split()[0]) > 0
     assert int(out.split("delivered ")[1].split()[0]) > 0

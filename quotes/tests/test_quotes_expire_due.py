@@ -156,17 +156,8 @@ def test_accept_and_expiry_racing_at_expires_at_never_do_both(account, contact, 
     assert quotes_expire_due(now=expires_at + timedelta(days=1)) == 0
 
 
-@pytest.fixture(params=["one statement", "ORM"])
-def expiry_path(request, monkeypatch):
-    """Both ways the service expires: PostgreSQL's single statement, and the ORM steps that the
-    embedded SQLite database of `make run` takes (chosen by the database vendor)."""
-    if request.param == "ORM":
-        monkeypatch.setattr(connection, "vendor", "sqlite")
-    return request.param
-
-
 @pytest.mark.django_db
-def test_each_expired_quote_gets_its_audit_entry(account, other_account, expiry_path):
+def test_each_expired_quote_gets_its_audit_entry(account, other_account):
     quotes = [overdue(SubmittedQuoteFactory(account=target)) for target in (account, other_account)]
     quotes_expire_due()
     entries = {entry.object_id: entry for entry in AuditEntry.objects.filter(action="quote_expire")}
@@ -179,7 +170,7 @@ def test_each_expired_quote_gets_its_audit_entry(account, other_account, expiry_
 
 
 @pytest.mark.django_db
-def test_the_notice_names_the_first_quotes_and_counts_them_all(account, monkeypatch, expiry_path):
+def test_the_notice_names_the_first_quotes_and_counts_them_all(account, monkeypatch):
     monkeypatch.setattr("quotes.services.EXPIRY_NOTICE_LISTED", 2)
     quotes = sorted((overdue(SubmittedQuoteFactory(account=account)) for _ in range(3)), key=lambda quote: quote.number)
     assert quotes_expire_due() == 3
