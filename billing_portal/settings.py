@@ -1,10 +1,12 @@
 """Settings, read from the environment (see .env.example for every variable)."""
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -21,7 +23,12 @@ else:
     SECRET_KEY = env("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
-PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
+# Production fails closed: no address, database or broker is guessed. `make run` sets the first
+# two (an embedded PostgreSQL); development without REDIS_URL uses a file-system broker.
+if DEBUG:
+    PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
+else:
+    PORTAL_URL = env("PORTAL_URL")
 # A trivial signed-in page at /_baseline/ for load measurements (bench/); off in production.
 BASELINE_VIEW_ENABLED = env.bool("BASELINE_VIEW_ENABLED", False)
 
@@ -87,19 +94,16 @@ TEMPLATES = [
 ]
 
 # Data ---------------------------------------------------------------------
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded development database has one writer at a time: wait for it instead of failing.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+DATABASES = {"default": env.db("DATABASE_URL")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://…).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Behind PgBouncer in transaction mode server-side cursors must be off (docs/performance.md).
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env("REDIS_URL", default="")
+REDIS_URL = env("REDIS_URL", default="") if DEBUG else env("REDIS_URL")
 # Redis is only Celery's broker: nothing a request needs (sessions, lock-outs, e-mails) lives there,
 # so the portal keeps working, and loses nothing, while Redis is down.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -227,9 +231,8 @@ if REDIS_URL:
     }
     CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 else:
+    # Development only (DEBUG and no REDIS_URL): `make run` creates these folders.
     CELERY_BROKER_URL = "filesystem://"
-    for folder in ("broker", "broker-processed", "broker-control"):
-        (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(VAR_DIR / "broker"),
         "data_folder_out": str(VAR_DIR / "broker"),
@@ -251,7 +254,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-receipts": {"task": "quotes.tasks.receipts_send_pending", "schedule": 300.0},
     "deliver-pending-invoices": {"task": "invoices.tasks.invoices_deliver_pending", "schedule": 300.0},
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat keeps only the last run of each entry there; losing it costs one early run, so a temporary
+# folder that exists on every machine will do when none is configured.
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(Path(tempfile.gettempdir()) / "billing-portal-celerybeat-schedule")
+)
 
 # Forms ------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

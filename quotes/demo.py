@@ -1,6 +1,8 @@
 """Demo quotes for `manage.py seed_demo`: every state for every demo account; idempotent.
 
-Quotes are numbered Q-<account number>-<n>, so a second run finds them and adds nothing.
+Quotes are numbered Q-<account number>-<n>, so a second run finds them and adds nothing, except
+that an open demo quote which has since expired (or been accepted or declined) is added again,
+dated today, so that the demo always has open quotes to accept.
 The accepted quote goes through the real services (service order, product admin, receipt).
 """
 
@@ -38,10 +40,10 @@ def _products() -> list[Product]:
     return [Product.objects.get_or_create(sku=sku, defaults={"name": name})[0] for sku, name, _price in PRODUCTS]
 
 
-def _quote(account: CompanyAccount, manager: User, suffix: int, state: str, ago, lines, products) -> Quote:
+def _quote(account: CompanyAccount, manager: User, number: str, state: str, ago, lines, products) -> Quote:
     now = timezone.now()
-    quote = Quote(number=f"Q-{account.number}-{suffix}", account=account, account_manager=manager, currency=account.currency,
-                  notes="Prices include the volume discount agreed on our last call." if suffix == 1 else "")
+    quote = Quote(number=number, account=account, account_manager=manager, currency=account.currency,
+                  notes="Prices include the volume discount agreed on our last call." if number.endswith("-1") else "")
     if ago is not None:
         quote.submitted_at = now - ago
         quote.expires_at = quote.submitted_at + QUOTE_VALIDITY
@@ -67,10 +69,17 @@ def seed(data: dict) -> int:
     added = 0
     for account in data["accounts"]:
         existing = set(Quote.objects.filter(account=account).values_list("number", flat=True))
+        still_open = set(Quote.objects.filter(account=account, state=QuoteState.SUBMITTED, expires_at__gt=timezone.now())
+                         .values_list("number", flat=True))
         for suffix, state, ago, lines in PLAN:
-            if f"Q-{account.number}-{suffix}" in existing:
-                continue
-            quote = _quote(account, manager, suffix, state, ago, lines, products)
+            number = f"Q-{account.number}-{suffix}"
+            if number in existing:
+                if state != QuoteState.SUBMITTED or any(n == number or n.startswith(number + "-") for n in still_open):
+                    continue
+                number = f"{number}-{timezone.localdate():%Y%m%d}"
+                if number in existing:
+                    continue
+            quote = _quote(account, manager, number, state, ago, lines, products)
             if state == QuoteState.ACCEPTED:
                 contact = account.billing_contact
                 order = services.service_order_draft_create(

@@ -14,3 +14,22 @@ def test_it_seeds_quotes_in_every_state_once():
     assert ProductAdmin.objects.count() == 3
     assert demo.seed(accounts_demo.seed()) == 0
     assert Quote.objects.count() == 3 * len(demo.PLAN)
+
+
+def test_seeding_again_a_week_later_gives_the_demo_open_quotes_again():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quotes.services import quotes_expire_due
+
+    data = accounts_demo.seed()
+    demo.seed(data)
+    open_plan = [suffix for suffix, state, _ago, _lines in demo.PLAN if state == QuoteState.SUBMITTED]
+    expired_by_beat = quotes_expire_due(now=timezone.now() + timedelta(days=8))
+    assert expired_by_beat == 3 * len(open_plan)
+    assert not Quote.objects.filter(state=QuoteState.SUBMITTED).exists()
+
+    assert demo.seed(accounts_demo.seed()) == 3 * len(open_plan)
+    assert Quote.objects.filter(state=QuoteState.SUBMITTED, expires_at__gt=timezone.now()).count() == 3 * len(open_plan)
+    assert demo.seed(accounts_demo.seed()) == 0

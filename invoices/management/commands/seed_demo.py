@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -14,6 +15,6 @@ class Command(BaseCommand):
             quotes_demo.seed(accounts_demo.seed())
             invoices = invoices_demo.seed()
         self.stdout.write(f"Demo invoices added: {invoices}.")
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/ with:"))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Sign in at {settings.PORTAL_URL}/ with:"))
         for user_id, password, what in accounts_demo.LOGINS:
             self.stdout.write(f"  {user_id:<26} {password:<20} {what}")
