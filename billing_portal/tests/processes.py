@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -62,6 +63,13 @@ class RedisServer:
             self.process.wait(10)
 
 
+def collect_output(process: subprocess.Popen) -> list[str]:
+    """Read a process's output as it comes (a full pipe would stall it); the list grows line by line."""
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+    return lines
+
+
 def worker_environment(redis_url: str, **extra: str) -> dict:
     """The environment of a process that shares this test's database (transactional tests only)."""
     db = connection.settings_dict
@@ -74,7 +82,7 @@ def worker_environment(redis_url: str, **extra: str) -> dict:
 
 @contextmanager
 def celery_worker(redis_url: str, *, concurrency: int = 1, name: str = "w1", **extra: str):
-    """A real Celery worker process (prefork) on the test queue."""
+    """A real Celery worker process (prefork) on the test queue; `process.lines` is its log so far."""
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "billing_portal", "worker", "--pool=prefork",
          f"--concurrency={concurrency}", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", f"{name}@%h",
@@ -82,6 +90,7 @@ def celery_worker(redis_url: str, *, concurrency: int = 1, name: str = "w1", **e
         cwd=BASE_DIR, env=worker_environment(redis_url, **extra), start_new_session=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    process.lines = collect_output(process)
     try:
         yield process
     finally:
@@ -97,6 +106,10 @@ def celery_worker(redis_url: str, *, concurrency: int = 1, name: str = "w1", **e
 def children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(line) for line in out.split()]
+
+
+def task_succeeded(worker: subprocess.Popen, task_id: str) -> bool:
+    return any(f"[{task_id}] succeeded" in line for line in worker.lines)
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):

@@ -5,7 +5,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from .processes import PortalBrowser, free_port, wait_for_port
+from .processes import PortalBrowser, collect_output, free_port, wait_for_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -71,8 +70,7 @@ class Process:
         self.popen = subprocess.Popen(["bash", "-c", "exec " + PROCFILE[name].strip()], cwd=checkout,
                                       env=documented_environment(port), start_new_session=True,
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        threading.Thread(target=lambda: self.lines.extend(self.popen.stdout), daemon=True).start()
+        self.lines = collect_output(self.popen)
 
     @property
     def output(self) -> str:

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.tests.factories import StaffFactory
@@ -8,7 +9,10 @@ from .factories import SubmittedQuoteFactory
 
 @pytest.fixture
 def staff(db):
-    return StaffFactory(username="cas-staff", is_superuser=True)
+    """A member of Corporate Account Services: the group's permissions are what is tested, not a superuser's."""
+    user = StaffFactory(username="cas-staff")
+    user.groups.add(Group.objects.get(name="Corporate Account Services"))
+    return user
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from billing_portal.tests.processes import (
     celery_worker,
     free_port,
     gunicorn_server,
+    task_succeeded,
     wait_until,
 )
 from billing_portal.tasks import send_queued_mail
@@ -94,15 +95,15 @@ def test_placing_an_order_while_redis_is_down(setup_order, tmp_path, static_root
         redis.start()
         worker_env = {"DELIVERY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                       "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port)}
-        with celery_worker(redis.url, **worker_env):
+        with celery_worker(redis.url, **worker_env) as worker:
             with app.connection_for_write(redis.url) as broker:
                 receipt_send.apply_async((order.pk,), connection=broker)
                 send_queued_mail.apply_async(connection=broker)
             wait_until(lambda: not Email.objects.exclude(status=STATUS.sent).exists(), timeout=60)
             with app.connection_for_write(redis.url) as broker:  # a second sweep finds nothing to send
-                receipt_send.apply_async((order.pk,), connection=broker)
-                send_queued_mail.apply_async(connection=broker)
-            time.sleep(2)
+                second_sweep = [receipt_send.apply_async((order.pk,), connection=broker),
+                                send_queued_mail.apply_async(connection=broker)]
+            wait_until(lambda: all(task_succeeded(worker, task.id) for task in second_sweep), timeout=60)
         to_contact = [content for rcpt, content in handler.messages if rcpt == [contact.email]]
         assert len(to_contact) == 1
         assert b"application/pdf" in to_contact[0]

@@ -3,7 +3,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -108,6 +108,38 @@ def test_two_runs_at_once_expire_each_quote_once(account):
         thread.join()
     assert sum(counts) == 50
     assert AuditEntry.objects.filter(action="quote_expire").count() == 50
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_skips_the_quotes_another_transaction_holds_instead_of_waiting(account):
+    """What SKIP LOCKED is for: a run never waits for a second run or for a customer placing an order."""
+    held, *others = [overdue(SubmittedQuoteFactory(account=account, lines=[])) for _ in range(5)]
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row():
+        try:
+            with transaction.atomic():
+                Quote.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        result = {}
+        runner = threading.Thread(target=lambda: (result.update(expired=quotes_expire_due()), connection.close()))
+        runner.start()
+        runner.join(5)
+        assert not runner.is_alive(), "the expiry waited for a row another transaction holds"
+        assert result["expired"] == len(others)
+    finally:
+        release.set()
+        holder.join()
+    assert quotes_expire_due() == 1  # the held quote, once its holder is done
+    assert Quote.objects.filter(state=QuoteState.EXPIRED).count() == 5
 
 
 @pytest.mark.django_db(transaction=True)
