@@ -29,7 +29,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def audit_record(*, account: CompanyAccount, actor: User | None, action: str, target, changes: dict | None = None) -> AuditEntry:
+def audit_record(*, account: CompanyAccount | None, actor: User | None, action: str, target, changes: dict | None = None) -> AuditEntry:
     return AuditEntry.objects.create(
         account=account,
         actor=actor,
@@ -106,6 +106,16 @@ def request_mark_done(*, request: Request, actor: User) -> Request:
             audit_record(account=locked.account, actor=actor, action="request_done", target=locked,
                          changes={"status": (Request.Status.OPEN, Request.Status.DONE)})
     return locked
+
+
+def email_requeue(*, email_id: int, actor: User) -> bool:
+    """Send a failed e-mail again; the only change staff make to the e-mail log. False if it was not failed."""
+    with transaction.atomic():
+        email = emails.requeue_failed(email_id)
+        if email is None:
+            return False
+        audit_record(account=None, actor=actor, action="email_requeue", target=email, changes={"status": ("failed", "queued")})
+    return True
 
 
 def password_set_link(user: User) -> str:
