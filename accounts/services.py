@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -26,6 +27,8 @@ class AccountError(Exception):
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
     return str(value)
 
 
@@ -116,6 +119,80 @@ def email_requeue(*, email_id: int, actor: User) -> bool:
             return False
         audit_record(account=None, actor=actor, action="email_requeue", target=email, changes={"status": ("failed", "queued")})
     return True
+
+
+# Fields that grant rights: only superusers change them.
+USER_ROLE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+
+def _user_value(user: User, field: str) -> Any:
+    if field == "groups":
+        return sorted(user.groups.values_list("name", flat=True))
+    if field == "user_permissions":
+        return sorted(f"{p.content_type.app_label}.{p.codename}" for p in user.user_permissions.select_related("content_type"))
+    return getattr(user, field)
+
+
+def _new_user_value(field: str, value: Any) -> Any:
+    if field == "groups":
+        return sorted(group.name for group in value)
+    if field == "user_permissions":
+        return sorted(f"{p.content_type.app_label}.{p.codename}" for p in value)
+    return value
+
+
+def _audit_user(*, user: User, actor: User | None, action: str, changes: dict) -> None:
+    """One entry per company account the user is billing contact of, so each account's history shows it."""
+    for account in list(CompanyAccount.objects.filter(billing_contact=user)) or [None]:
+        audit_record(account=account, actor=actor, action=action, target=user, changes=changes)
+
+
+def user_create(*, user: User, actor: User) -> User:
+    """Save a new user without a usable password: they set one through the link sent when they become billing contact."""
+    if (user.is_staff or user.is_superuser) and not actor.is_superuser:
+        raise PermissionDenied
+    with transaction.atomic():
+        user.set_unusable_password()
+        user.save()
+        fields = ("username", "email", "first_name", "last_name", "is_staff", "is_superuser")
+        _audit_user(user=user, actor=actor, action="user_create", changes={field: (None, getattr(user, field)) for field in fields})
+    return user
+
+
+def user_update(*, user: User, actor: User, values: dict[str, Any], action: str = "user_update") -> User:
+    """Change a user's fields, active flag and roles under a row lock, recording old and new values.
+
+    Nobody redirects a customer's e-mail: a non-staff user's address changes only when that user
+    confirms the link sent to the new address (`email_change_confirm`). Only superusers change
+    staff users and rights.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        changes = {}
+        for field, value in values.items():
+            old, new = _user_value(locked, field), _new_user_value(field, value)
+            if old != new:
+                changes[field] = (old, new)
+        if not changes:
+            return user
+        if not actor.is_superuser and (locked.is_staff or locked.is_superuser or set(changes) & set(USER_ROLE_FIELDS)):
+            raise PermissionDenied
+        if "email" in changes and not locked.is_staff and actor.pk != locked.pk:
+            raise PermissionDenied
+        if changes.get("is_staff", (False, False))[1] and CompanyAccount.objects.filter(billing_contact=locked).exists():
+            raise AccountError(_("Staff cannot be billing contacts."))
+        plain = [field for field in changes if field not in ("groups", "user_permissions")]
+        for field in plain:
+            setattr(locked, field, values[field])
+        if plain:
+            locked.save(update_fields=plain)
+        for field in ("groups", "user_permissions"):
+            if field in changes:
+                getattr(locked, field).set(values[field])
+        _audit_user(user=locked, actor=actor, action=action, changes=changes)
+    for field in plain:
+        setattr(user, field, getattr(locked, field))
+    return user
 
 
 def password_set_link(user: User) -> str:
