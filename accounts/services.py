@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from billing_portal import emails
 
 from .models import AuditEntry, CompanyAccount, InvoiceRecipient, Request, User
+from .tokens import email_change_token_generator
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +193,34 @@ def user_update(*, user: User, actor: User, values: dict[str, Any], action: str 
         _audit_user(user=locked, actor=actor, action=action, changes=changes)
     for field in plain:
         setattr(user, field, getattr(locked, field))
+    return user
+
+
+def email_change_request(*, user: User, new_email: str) -> None:
+    """Send a confirmation link to the new address and a notice to the current one; the address stays as it is."""
+    token = email_change_token_generator.make_token(user, new_email)
+    link = settings.PORTAL_URL + reverse("accounts:email_change_confirm", kwargs={"token": token})
+    context = {"contact": user, "new_email": new_email, "valid_hours": email_change_token_generator.max_age // 3600}
+    with transaction.atomic():
+        _audit_user(user=user, actor=user, action="email_change_request", changes={"new_email": (None, new_email)})
+        emails.queue(to=[new_email], template="email-change-confirm", context={**context, "link": link}, language=user.language)
+        emails.queue(to=[user.email], template="email-change-requested", context=context, language=user.language)
+
+
+def email_change_confirm(*, user: User, token: str) -> User:
+    """Give the user the address their confirmation link carries, and tell the previous address."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        new_email = email_change_token_generator.check_token(locked, token)
+        if new_email is None:
+            raise AccountError(_("This link is invalid, used or expired. Ask for a new one on the Billing page."))
+        old_email = locked.email
+        user_update(user=locked, actor=locked, values={"email": new_email}, action="email_change")
+        emails.queue(
+            to=[old_email], template="email-changed",
+            context={"contact": locked, "old_email": old_email, "new_email": new_email}, language=locked.language,
+        )
+    user.email = new_email
     return user
 
 
