@@ -185,6 +185,11 @@ def user_update(*, user: User, actor: User, values: dict[str, Any], action: str 
         plain = [field for field in changes if field not in ("groups", "user_permissions")]
         for field in plain:
             setattr(locked, field, values[field])
+        if changes.get("is_staff") == (True, False) and locked.has_usable_password():
+            # A password set while the user was staff must not follow them into the portal as a customer.
+            locked.set_unusable_password()
+            plain.append("password")
+            changes["password"] = ("usable", "unusable")
         if plain:
             locked.save(update_fields=plain)
         for field in ("groups", "user_permissions"):

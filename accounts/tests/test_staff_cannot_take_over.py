@@ -163,6 +163,13 @@ def test_a_superuser_changing_a_staff_users_email_is_audited(admin_client, membe
     assert AuditEntry.objects.get(action="user_update").changes == {"email": ["cas-member@portal.example", "new-address@portal.example"]}
 
 
+def test_a_staff_user_who_leaves_staff_loses_their_password(admin_client, member):
+    assert post_change(admin_client, member, is_staff=False).status_code == 302
+    member.refresh_from_db()
+    assert not member.is_staff and not member.has_usable_password()
+    assert AuditEntry.objects.get(action="user_update").changes == {"is_staff": [True, False], "password": ["usable", "unusable"]}
+
+
 def test_a_billing_contact_cannot_be_made_staff(admin_client, contact, account):
     answer = post_change(admin_client, contact, is_staff=True)
     assert answer.status_code == 200 and "is_staff" in answer.context["adminform"].form.errors
