@@ -20,6 +20,7 @@ class PortalEmailAdmin(EmailAdmin):
 
     list_display = ["to_display", "subject_shown", "status", "created", "last_updated"]
     list_filter = ["status", "created"]
+    ordering = ["-created"]
     actions = ["requeue"]
     # The parameters of the two list filters above (ChoicesFieldListFilter, DateFieldListFilter).
     filter_lookups = {"status__exact", "status__isnull", "created__gte", "created__lt"}
