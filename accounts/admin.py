@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UsernameField
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -24,22 +27,99 @@ class AuditEntryInline(GenericTabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class PortalUserCreationForm(forms.ModelForm):
+    """No password fields: a new user sets a password through the link sent when they become billing contact."""
+
+    class Meta:
+        model = User
+        fields = ["username", "email", "first_name", "last_name"]
+        field_classes = {"username": UsernameField}
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Users in the admin: nobody sets or sees a customer's password or changes a customer's e-mail address.
+
+    A customer changes their own address in the portal, confirmed from the new address; a
+    password is set only through an e-mailed link. Only superusers change staff users and rights.
+    Every change goes through `services.user_update`, which audits it.
+    """
+
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_active", "language"]
     list_filter = ["is_staff", "is_active", "language", "groups"]
     fieldsets = DjangoUserAdmin.fieldsets + ((_("Portal"), {"fields": ["phone", "language"]}),)
-    add_fieldsets = ((None, {"classes": ["wide"], "fields": ["username", "email", "first_name", "last_name", "password1", "password2"]}),)
+    add_form = PortalUserCreationForm
+    add_form_template = None
+    add_fieldsets = ((None, {"classes": ["wide"], "fields": ["username", "email", "first_name", "last_name"]}),)
     superuser_only_fields = ["is_staff", "is_superuser", "groups", "user_permissions"]
 
+    def get_inlines(self, request, obj):
+        return [AuditEntryInline] if obj is not None else []
+
+    def _shows_password(self, request, obj) -> bool:
+        # Superusers keep Django's password form for staff users; nobody else reaches it.
+        return request.user.is_superuser and obj is not None and obj.is_staff
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self._shows_password(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [field for field in options["fields"] if field != "password"]})
+            for name, options in fieldsets
+        ]
+
     def get_readonly_fields(self, request, obj=None):
-        # Staff of Corporate Account Services edit contacts; only superusers hand out rights.
-        readonly = list(super().get_readonly_fields(request, obj))
-        return readonly if request.user.is_superuser else readonly + self.superuser_only_fields
+        readonly = [*super().get_readonly_fields(request, obj), "last_login", "date_joined"]
+        if obj is None:
+            return readonly
+        if not self._shows_password(request, obj):
+            readonly.append("password")  # drops the declared hash field from the form
+        if not request.user.is_superuser:
+            readonly += self.superuser_only_fields
+        if not obj.is_staff:
+            readonly.append("email")
+        return readonly
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None or "is_staff" not in form.base_fields:
+            return form
+
+        class StaffFlagForm(form):
+            def clean_is_staff(self):
+                is_staff = self.cleaned_data["is_staff"]
+                if is_staff and CompanyAccount.objects.filter(billing_contact=self.instance).exists():
+                    raise ValidationError(_("Staff cannot be billing contacts."))
+                return is_staff
+
+        return StaffFlagForm
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            services.user_create(user=obj, actor=request.user)
+            return
+        services.user_update(user=obj, actor=request.user, values={name: form.cleaned_data[name] for name in form.changed_data})
+
+    def save_related(self, request, form, formsets, change):
+        # Groups and permissions were set by user_update in save_model, with their audit entry.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def user_change_password(self, request, id, form_url=""):
-        # Contacts set their own password through the e-mailed link; staff cannot set it for them.
-        if not request.user.is_superuser:
+        # Customers set their own password through an e-mailed link; nobody sets it for them.
+        user = self.get_object(request, unquote(id))
+        if not request.user.is_superuser or (user is not None and not user.is_staff):
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
 

@@ -291,3 +291,34 @@ class BillingContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
 
+
+
+class EmailChangeForm(forms.Form):
+    password = forms.CharField(
+        label=_("Current password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    email = forms.EmailField(label=_("New e-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    error_messages = {
+        "password_incorrect": _("Your password was entered incorrectly. Please enter it again."),
+        "same_email": _("This is already your e-mail address."),
+    }
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    @sensitive_variables("password")
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return password
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if email.lower() == self.user.email.lower():
+            raise ValidationError(self.error_messages["same_email"], code="same_email")
+        return email

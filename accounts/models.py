@@ -193,7 +193,11 @@ class Request(models.Model):
 class AuditEntry(models.Model):
     """Who changed what, when, from which value to which: for every state change in the portal."""
 
-    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="audit_entries")
+    # Empty for a change that belongs to no company account: a staff user, or an e-mail sent again.
+    account = models.ForeignKey(
+        CompanyAccount, verbose_name=_("company account"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="audit_entries",
+    )
     # No plain index on `actor`: system changes (actor NULL, e.g. 100,000 expiries at once) would
     # pay for it on every insert; the partial index below covers the people.
     actor = models.ForeignKey(

@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from billing_portal import emails
 
 from .models import AuditEntry, CompanyAccount, InvoiceRecipient, Request, User
+from .tokens import email_change_token_generator
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +28,12 @@ class AccountError(Exception):
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
     return str(value)
 
 
-def audit_record(*, account: CompanyAccount, actor: User | None, action: str, target, changes: dict | None = None) -> AuditEntry:
+def audit_record(*, account: CompanyAccount | None, actor: User | None, action: str, target, changes: dict | None = None) -> AuditEntry:
     return AuditEntry.objects.create(
         account=account,
         actor=actor,
@@ -106,6 +110,123 @@ def request_mark_done(*, request: Request, actor: User) -> Request:
             audit_record(account=locked.account, actor=actor, action="request_done", target=locked,
                          changes={"status": (Request.Status.OPEN, Request.Status.DONE)})
     return locked
+
+
+def email_requeue(*, email_id: int, actor: User) -> bool:
+    """Send a failed e-mail again; the only change staff make to the e-mail log. False if it was not failed."""
+    with transaction.atomic():
+        email = emails.requeue_failed(email_id)
+        if email is None:
+            return False
+        audit_record(account=None, actor=actor, action="email_requeue", target=email, changes={"status": ("failed", "queued")})
+    return True
+
+
+# Fields that grant rights: only superusers change them.
+USER_ROLE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+
+def _user_value(user: User, field: str) -> Any:
+    if field == "groups":
+        return sorted(user.groups.values_list("name", flat=True))
+    if field == "user_permissions":
+        return sorted(f"{p.content_type.app_label}.{p.codename}" for p in user.user_permissions.select_related("content_type"))
+    return getattr(user, field)
+
+
+def _new_user_value(field: str, value: Any) -> Any:
+    if field == "groups":
+        return sorted(group.name for group in value)
+    if field == "user_permissions":
+        return sorted(f"{p.content_type.app_label}.{p.codename}" for p in value)
+    return value
+
+
+def _audit_user(*, user: User, actor: User | None, action: str, changes: dict) -> None:
+    """One entry per company account the user is billing contact of, so each account's history shows it."""
+    for account in list(CompanyAccount.objects.filter(billing_contact=user)) or [None]:
+        audit_record(account=account, actor=actor, action=action, target=user, changes=changes)
+
+
+def user_create(*, user: User, actor: User) -> User:
+    """Save a new user without a usable password: they set one through the link sent when they become billing contact."""
+    if (user.is_staff or user.is_superuser) and not actor.is_superuser:
+        raise PermissionDenied
+    with transaction.atomic():
+        user.set_unusable_password()
+        user.save()
+        fields = ("username", "email", "first_name", "last_name", "is_staff", "is_superuser")
+        _audit_user(user=user, actor=actor, action="user_create", changes={field: (None, getattr(user, field)) for field in fields})
+    return user
+
+
+def user_update(*, user: User, actor: User, values: dict[str, Any], action: str = "user_update") -> User:
+    """Change a user's fields, active flag and roles under a row lock, recording old and new values.
+
+    Nobody redirects a customer's e-mail: a non-staff user's address changes only when that user
+    confirms the link sent to the new address (`email_change_confirm`). Only superusers change
+    staff users and rights.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        changes = {}
+        for field, value in values.items():
+            old, new = _user_value(locked, field), _new_user_value(field, value)
+            if old != new:
+                changes[field] = (old, new)
+        if not changes:
+            return user
+        if not actor.is_superuser and (locked.is_staff or locked.is_superuser or set(changes) & set(USER_ROLE_FIELDS)):
+            raise PermissionDenied
+        if "email" in changes and not locked.is_staff and actor.pk != locked.pk:
+            raise PermissionDenied
+        if changes.get("is_staff", (False, False))[1] and CompanyAccount.objects.filter(billing_contact=locked).exists():
+            raise AccountError(_("Staff cannot be billing contacts."))
+        plain = [field for field in changes if field not in ("groups", "user_permissions")]
+        for field in plain:
+            setattr(locked, field, values[field])
+        if changes.get("is_staff") == (True, False) and locked.has_usable_password():
+            # A password set while the user was staff must not follow them into the portal as a customer.
+            locked.set_unusable_password()
+            plain.append("password")
+            changes["password"] = ("usable", "unusable")
+        if plain:
+            locked.save(update_fields=plain)
+        for field in ("groups", "user_permissions"):
+            if field in changes:
+                getattr(locked, field).set(values[field])
+        _audit_user(user=locked, actor=actor, action=action, changes=changes)
+    for field in plain:
+        setattr(user, field, getattr(locked, field))
+    return user
+
+
+def email_change_request(*, user: User, new_email: str) -> None:
+    """Send a confirmation link to the new address and a notice to the current one; the address stays as it is."""
+    token = email_change_token_generator.make_token(user, new_email)
+    link = settings.PORTAL_URL + reverse("accounts:email_change_confirm", kwargs={"token": token})
+    context = {"contact": user, "new_email": new_email, "valid_hours": email_change_token_generator.max_age // 3600}
+    with transaction.atomic():
+        _audit_user(user=user, actor=user, action="email_change_request", changes={"new_email": (None, new_email)})
+        emails.queue(to=[new_email], template="email-change-confirm", context={**context, "link": link}, language=user.language)
+        emails.queue(to=[user.email], template="email-change-requested", context=context, language=user.language)
+
+
+def email_change_confirm(*, user: User, token: str) -> User:
+    """Give the user the address their confirmation link carries, and tell the previous address."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        new_email = email_change_token_generator.check_token(locked, token)
+        if new_email is None:
+            raise AccountError(_("This link is invalid, used or expired. Ask for a new one on the Billing page."))
+        old_email = locked.email
+        user_update(user=locked, actor=locked, values={"email": new_email}, action="email_change")
+        emails.queue(
+            to=[old_email], template="email-changed",
+            context={"contact": locked, "old_email": old_email, "new_email": new_email}, language=locked.language,
+        )
+    user.email = new_email
+    return user
 
 
 def password_set_link(user: User) -> str:

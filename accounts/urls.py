@@ -23,4 +23,6 @@ urlpatterns = [
     path("billing/recipients/<int:pk>/remove/", views.recipient_remove, name="recipient_remove"),
     path("billing/requests/new/", views.request_new, name="request_new"),
     path("billing/contact/", views.billing_contact_edit, name="billing_contact"),
+    path("billing/email/", views.email_change, name="email_change"),
+    path("billing/email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
 ]

@@ -17,6 +17,7 @@ from .decorators import SESSION_ACCOUNT_KEY, billing_contact_required
 from .forms import (
     AddressForm,
     BillingContactForm,
+    EmailChangeForm,
     InvoiceRecipientForm,
     NotifyingSetPasswordForm,
     PaymentMethodForm,
@@ -27,6 +28,7 @@ from .forms import (
     UserIDPasswordResetForm,
 )
 from .models import InvoiceRecipient, Request
+from .tokens import email_change_token_generator
 
 
 class SignInView(auth_views.LoginView):
@@ -235,3 +237,34 @@ def billing_contact_edit(request):
             )
             return redirect("quotes:list") if len(request.accounts) > 1 else redirect("accounts:login")
     return render(request, "accounts/billing_contact_form.html", {"form": form, "account": request.account})
+
+
+@sensitive_post_parameters("password")
+@billing_contact_required
+def email_change(request):
+    form = EmailChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        new_email = form.cleaned_data["email"]
+        services.email_change_request(user=request.user, new_email=new_email)
+        messages.success(
+            request,
+            _("We have sent a confirmation link to %(email)s. Your e-mail address changes once you open it and confirm.")
+            % {"email": new_email},
+        )
+        return redirect("accounts:billing")
+    return render(request, "accounts/email_change_form.html", {"form": form, "account": request.account, "title": _("Change e-mail address")})
+
+
+@billing_contact_required
+def email_change_confirm(request, token: str):
+    # The change happens on the POST only: mail scanners open the links in an e-mail with GET.
+    if request.method == "POST":
+        try:
+            services.email_change_confirm(user=request.user, token=token)
+        except services.AccountError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": request.user.email})
+            return redirect("accounts:billing")
+    new_email = email_change_token_generator.check_token(request.user, token)
+    return render(request, "accounts/email_change_confirm.html", {"new_email": new_email, "account": request.account})

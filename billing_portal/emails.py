@@ -76,6 +76,24 @@ def release(email_id: int, *, attachments: dict) -> bool:
     return True
 
 
+def requeue_failed(email_id: int) -> Email | None:
+    """Queue a failed e-mail again, to the recipients it had, with a fresh series of retries.
+
+    Returns the e-mail, or None when it is not failed (sent, queued or being retried), which is
+    left as it is: sending a delivered e-mail again would repeat a one-time link.
+    """
+    with transaction.atomic():
+        email = Email.objects.select_for_update().filter(pk=email_id, status=STATUS.failed).first()
+        if email is None:
+            return None
+        email.status = STATUS.queued
+        email.number_of_retries = 0
+        email.scheduled_time = None
+        email.save(update_fields=["status", "number_of_retries", "scheduled_time", "last_updated"])
+        _send_on_commit()
+    return email
+
+
 def _send_on_commit() -> None:
     from .celery import send_on_commit
     from .tasks import send_queued_mail

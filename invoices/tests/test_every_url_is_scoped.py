@@ -44,8 +44,8 @@ OTHER_ACCOUNTS_OBJECT = {
 }
 
 
-# Parameters that name no account's object: the reset link's signed user id and token.
-NOT_AN_OBJECT = {"accounts:password_reset_confirm"}
+# Parameters that name no account's object: the signed user id and token of the reset and e-mail change links.
+NOT_AN_OBJECT = {"accounts:password_reset_confirm", "accounts:email_change_confirm"}
 
 
 def portal_patterns():
