@@ -23,4 +23,7 @@ urlpatterns = [
     path("billing/recipients/<int:pk>/remove/", views.recipient_remove, name="recipient_remove"),
     path("billing/requests/new/", views.request_new, name="request_new"),
     path("billing/contact/", views.billing_contact_edit, name="billing_contact"),
+    path("billing/contact/accept/<str:token>/", views.billing_contact_accept, name="billing_contact_accept"),
+    path("billing/contact/decline/<str:token>/", views.billing_contact_decline, name="billing_contact_decline"),
+    path("billing/contact/welcome/<str:token>/", views.billing_contact_welcome, name="billing_contact_welcome"),
 ]

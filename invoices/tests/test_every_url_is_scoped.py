@@ -44,8 +44,14 @@ OTHER_ACCOUNTS_OBJECT = {
 }
 
 
-# Parameters that name no account's object: the reset link's signed user id and token.
-NOT_AN_OBJECT = {"accounts:password_reset_confirm"}
+# Parameters that name no account's object: the reset link's signed user id and token, and the signed
+# invitation to become billing contact (answered only for the invitee it names).
+NOT_AN_OBJECT = {
+    "accounts:password_reset_confirm",
+    "accounts:billing_contact_accept",
+    "accounts:billing_contact_decline",
+    "accounts:billing_contact_welcome",
+}
 
 
 def portal_patterns():
