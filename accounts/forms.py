@@ -74,6 +74,20 @@ class NotifyingSetPasswordForm(auth_forms.SetPasswordForm):
         return password_set(user=self.user, password=self.cleaned_data["new_password1"])
 
 
+class InvitationPasswordForm(auth_forms.SetPasswordForm):
+    """Choose a password and, with it, take over the account an invitation names."""
+
+    def __init__(self, user, *args, token: str, **kwargs):
+        self.token = token
+        super().__init__(user, *args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    def save(self, commit=True):
+        from .services import billing_contact_invitation_accept
+
+        return billing_contact_invitation_accept(token=self.token, user=self.user, password=self.cleaned_data["new_password1"])
+
+
 class NoEchoTextInput(forms.TextInput):
     """A text input that never writes its value back into the page (card and bank numbers)."""
 

@@ -1,12 +1,15 @@
 """Every write to company accounts and billing contacts goes through these functions."""
 
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -235,28 +238,156 @@ def password_set_link(user: User) -> str:
     return settings.PORTAL_URL + reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
 
 
-def billing_contact_change(
-    *, account: CompanyAccount, actor: User, user_id: str, email: str, first_name: str, last_name: str
-) -> User:
-    """Hand the billing-contact role of `account` to the person with this User ID.
+INVITATION_MAX_AGE = timedelta(days=7)
+# One salt per kind of link: an accept link cannot be used to set a password, nor the other way round.
+INVITATION_SALTS = {
+    "accept": "accounts.billing_contact_invitation.accept",
+    "password": "accounts.billing_contact_invitation.password",
+}
+# Each of these ends every invitation to the account written before it: a newer invitation replaces
+# an older one, and a change of contact (even back to the one who invited) kills them all.
+INVITATION_ENDING_ACTIONS = ("billing_contact_invite", "billing_contact_invite_decline", "billing_contact_change")
 
-    An existing non-staff user with that User ID and e-mail takes the role (one person may
-    hold several accounts); otherwise a new user is created without a password and is sent
-    a link to set one.
+
+@dataclass(frozen=True)
+class Invitation:
+    account: CompanyAccount
+    invitee: User
+    inviter: User
+    is_valid: bool
+
+
+def _is_customer(user: User) -> bool:
+    return user.is_active and not user.is_staff and not user.is_superuser
+
+
+def _can_sign_in(user: User) -> bool:
+    return user.has_usable_password() and CompanyAccount.objects.for_contact(user).exists()
+
+
+def _invitation_link(*, kind: str, account: CompanyAccount, invitee: User, entry: AuditEntry) -> str:
+    payload = {"a": account.pk, "u": invitee.pk, "c": account.billing_contact_id, "i": entry.pk}
+    token = TimestampSigner(salt=INVITATION_SALTS[kind]).sign_object(payload)
+    url_name = "accounts:billing_contact_accept" if kind == "accept" else "accounts:billing_contact_welcome"
+    return settings.PORTAL_URL + reverse(url_name, args=[token])
+
+
+def billing_contact_invitation_get(*, token: str, kind: str, lock: bool = False) -> Invitation | None:
+    """The invitation a link carries, or None if the link was not made by the portal.
+
+    `is_valid` is False once it is older than 7 days, the account is closed, the contact has
+    changed, a newer invitation or a decline was recorded, or the invitee may no longer sign in.
+    """
+    signer = TimestampSigner(salt=INVITATION_SALTS[kind])
+    try:
+        payload, expired = signer.unsign_object(token, max_age=INVITATION_MAX_AGE), False
+    except SignatureExpired:
+        payload, expired = signer.unsign_object(token), True
+    except BadSignature:
+        return None
+    accounts = CompanyAccount.objects.select_for_update() if lock else CompanyAccount.objects
+    account = accounts.filter(pk=payload["a"]).first()
+    people = User.objects.in_bulk([payload["u"], payload["c"]])
+    if account is None or payload["u"] not in people or payload["c"] not in people:
+        return None
+    invitee = people[payload["u"]]
+    is_valid = (
+        not expired
+        and account.is_active
+        and account.billing_contact_id == payload["c"]
+        and _is_customer(invitee)
+        and not AuditEntry.objects.filter(account=account, action__in=INVITATION_ENDING_ACTIONS, pk__gt=payload["i"]).exists()
+    )
+    return Invitation(account=account, invitee=invitee, inviter=people[payload["c"]], is_valid=is_valid)
+
+
+def _invitee_get_or_create(*, user_id: str, email: str, first_name: str, last_name: str, language: str) -> tuple[User | None, bool]:
+    invitee = User.objects.filter(username__iexact=user_id).first()
+    if invitee is not None:
+        return invitee, False
+    invitee = User(username=user_id, email=email, first_name=first_name, last_name=last_name, language=language)
+    invitee.set_unusable_password()
+    try:
+        with transaction.atomic():
+            invitee.save()
+    except IntegrityError:  # created by a concurrent request a moment ago
+        return User.objects.filter(username__iexact=user_id).first(), False
+    return invitee, True
+
+
+def billing_contact_invite(
+    *, account: CompanyAccount, actor: User, user_id: str, email: str, first_name: str, last_name: str
+) -> None:
+    """Invite the person with this User ID to take over the billing-contact role of `account`.
+
+    The role passes only when the invitee acts on the e-mail: a new person by setting a password,
+    an existing customer by accepting while signed in. Whether the User ID exists is never told
+    to `actor`: every outcome writes one audit entry and queues one e-mail, to the given address
+    only, and returns the same. A User ID that cannot take the role (staff, inactive, another
+    e-mail address) gets an e-mail asking for another User ID, and nothing else happens.
     """
     with transaction.atomic():
-        new_contact = User.objects.select_for_update().filter(username__iexact=user_id).first()
-        if new_contact is None:
-            new_contact = User(username=user_id, email=email, first_name=first_name, last_name=last_name, language=actor.language)
-            new_contact.set_unusable_password()
-            try:
-                with transaction.atomic():
-                    new_contact.save()
-            except IntegrityError:  # created by a concurrent request a moment ago
-                raise AccountError(_("This User ID is taken. Choose another one.")) from None
-        elif new_contact.is_staff or new_contact.email.lower() != email.lower() or not new_contact.is_active:
-            raise AccountError(_("This User ID is taken. Choose another one."))
-        return billing_contact_assign(account=account, actor=actor, new_contact=new_contact)
+        locked = _lock_account(account)
+        invitee, created = _invitee_get_or_create(
+            user_id=user_id, email=email, first_name=first_name, last_name=last_name, language=actor.language
+        )
+        if invitee is not None and invitee.pk == locked.billing_contact_id:
+            # Only the contact's own User ID gets here, which they know already.
+            raise AccountError(_("This person is already the billing contact."))
+        if invitee is None or not _is_customer(invitee) or invitee.email.lower() != email.lower():
+            outcome, template, kind = "user_id_unavailable", "contact-user-id-unavailable", None
+        elif created or not _can_sign_in(invitee):
+            outcome, template, kind = "set_password", "contact-invite-new", "password"
+        else:
+            outcome, template, kind = "accept", "contact-invite", "accept"
+        entry = audit_record(
+            account=locked, actor=actor, action="billing_contact_invite", target=locked,
+            changes={"invitee": (None, user_id), "email": (None, email), "invitation": (None, outcome)},
+        )
+        context = {"account": locked, "inviter": actor, "first_name": first_name, "user_id": user_id}
+        if kind is None:
+            emails.queue(to=[email], template=template, context=context, language=actor.language)
+        else:
+            link = _invitation_link(kind=kind, account=locked, invitee=invitee, entry=entry)
+            emails.queue(
+                to=[invitee.email], template=template,
+                context={**context, "contact": invitee, "link": link, "valid_days": INVITATION_MAX_AGE.days},
+                language=invitee.language,
+            )
+
+
+def billing_contact_invitation_accept(*, token: str, user: User, password: str | None = None) -> CompanyAccount:
+    """Make `user` the billing contact the invitation names; with `password`, through a set-password link."""
+    with transaction.atomic():
+        invitation = billing_contact_invitation_get(token=token, kind="accept" if password is None else "password", lock=True)
+        if invitation is None or invitation.invitee.pk != user.pk or not invitation.is_valid:
+            raise AccountError(_("This invitation is no longer valid."))
+        if password is not None:
+            if user.has_usable_password():
+                password_set(user=user, password=password)
+            else:
+                # A new person: there is no earlier password to warn about.
+                user.set_password(password)
+                user.save(update_fields=["password"])
+        billing_contact_assign(account=invitation.account, actor=user, new_contact=user)
+    return invitation.account
+
+
+def billing_contact_invitation_decline(*, token: str, user: User) -> CompanyAccount:
+    with transaction.atomic():
+        invitation = billing_contact_invitation_get(token=token, kind="accept", lock=True)
+        if invitation is None or invitation.invitee.pk != user.pk or not invitation.is_valid:
+            raise AccountError(_("This invitation is no longer valid."))
+        account, inviter = invitation.account, invitation.inviter
+        audit_record(
+            account=account, actor=user, action="billing_contact_invite_decline", target=account,
+            changes={"invitee": (user.username, None)},
+        )
+        emails.queue(
+            to=[inviter.email], template="contact-invite-declined",
+            context={"account": account, "contact": user, "inviter": inviter}, language=inviter.language,
+        )
+    return account
 
 
 def billing_contact_assign(*, account: CompanyAccount, actor: User, new_contact: User) -> User:

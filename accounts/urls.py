@@ -25,4 +25,7 @@ urlpatterns = [
     path("billing/contact/", views.billing_contact_edit, name="billing_contact"),
     path("billing/email/", views.email_change, name="email_change"),
     path("billing/email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
+    path("billing/contact/accept/<str:token>/", views.billing_contact_accept, name="billing_contact_accept"),
+    path("billing/contact/decline/<str:token>/", views.billing_contact_decline, name="billing_contact_decline"),
+    path("billing/contact/welcome/<str:token>/", views.billing_contact_welcome, name="billing_contact_welcome"),
 ]

@@ -2,6 +2,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,7 @@ from .forms import (
     AddressForm,
     BillingContactForm,
     EmailChangeForm,
+    InvitationPasswordForm,
     InvoiceRecipientForm,
     NotifyingSetPasswordForm,
     PaymentMethodForm,
@@ -221,21 +223,31 @@ def request_new(request):
     )
 
 
+# Creating a user takes longer than finding one: answering an invitation no sooner than this keeps
+# a new, an existing and an unusable User ID indistinguishable by timing as well.
+INVITE_MINIMUM_SECONDS = 0.15
+
+
 @billing_contact_required
 def billing_contact_edit(request):
     form = BillingContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        started = time.monotonic()
         try:
-            contact = services.billing_contact_change(account=request.account, actor=request.user, **form.cleaned_data)
+            services.billing_contact_invite(account=request.account, actor=request.user, **form.cleaned_data)
         except services.AccountError as error:
             form.add_error("user_id", str(error))
         else:
+            time.sleep(max(0.0, INVITE_MINIMUM_SECONDS - (time.monotonic() - started)))
+            data = form.cleaned_data
             messages.success(
                 request,
-                _("%(name)s is now the billing contact of %(account)s and has been sent an e-mail.")
-                % {"name": contact.get_full_name() or contact.username, "account": request.account},
+                _(
+                    "We have sent %(email)s an invitation. %(name)s becomes the billing contact of %(account)s when they "
+                    "accept it; until then you remain the billing contact."
+                ) % {"email": data["email"], "name": f"{data['first_name']} {data['last_name']}", "account": request.account.name},
             )
-            return redirect("quotes:list") if len(request.accounts) > 1 else redirect("accounts:login")
+            return redirect("accounts:billing")
     return render(request, "accounts/billing_contact_form.html", {"form": form, "account": request.account})
 
 
@@ -268,3 +280,68 @@ def email_change_confirm(request, token: str):
             return redirect("accounts:billing")
     new_email = email_change_token_generator.check_token(request.user, token)
     return render(request, "accounts/email_change_confirm.html", {"new_email": new_email, "account": request.account})
+
+
+def _invitation_for_user(request, token: str) -> services.Invitation:
+    invitation = services.billing_contact_invitation_get(token=token, kind="accept")
+    if invitation is None or invitation.invitee.pk != request.user.pk:
+        raise Http404
+    return invitation
+
+
+@billing_contact_required
+def billing_contact_accept(request, token: str):
+    invitation = _invitation_for_user(request, token)
+    if request.method == "POST" and invitation.is_valid:
+        try:
+            account = services.billing_contact_invitation_accept(token=token, user=request.user)
+        except services.AccountError as error:
+            messages.error(request, str(error))
+            return redirect("accounts:billing_contact_accept", token=token)
+        request.session[SESSION_ACCOUNT_KEY] = account.pk
+        messages.success(request, _("You are now the billing contact of %(account)s.") % {"account": account.name})
+        return redirect("accounts:billing")
+    return render(request, "accounts/billing_contact_accept.html", {"invitation": invitation, "token": token})
+
+
+@require_POST
+@billing_contact_required
+def billing_contact_decline(request, token: str):
+    invitation = _invitation_for_user(request, token)
+    try:
+        services.billing_contact_invitation_decline(token=token, user=request.user)
+    except services.AccountError as error:
+        messages.error(request, str(error))
+        return redirect("accounts:billing_contact_accept", token=token)
+    messages.success(
+        request,
+        _("You have declined to become the billing contact of %(account)s. %(name)s has been told.")
+        % {"account": invitation.account.name, "name": invitation.inviter},
+    )
+    return redirect("quotes:list")
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+def billing_contact_welcome(request, token: str):
+    """The link a new billing contact is e-mailed: choosing a password accepts the invitation."""
+    invitation = services.billing_contact_invitation_get(token=token, kind="password")
+    if invitation is None:
+        raise Http404
+    form = None
+    if invitation.is_valid:
+        form = InvitationPasswordForm(invitation.invitee, request.POST or None, token=token)
+        if request.method == "POST" and form.is_valid():
+            try:
+                account = form.save()
+            except services.AccountError as error:
+                form.add_error(None, str(error))
+            else:
+                if request.user.is_authenticated:
+                    logout(request)
+                messages.success(
+                    request,
+                    _("You are now the billing contact of %(account)s. Sign in with your User ID %(user_id)s and your new password.")
+                    % {"account": account.name, "user_id": invitation.invitee.username},
+                )
+                return redirect("accounts:login")
+    return render(request, "accounts/billing_contact_welcome.html", {"invitation": invitation, "form": form})

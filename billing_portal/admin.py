@@ -12,8 +12,9 @@ class PortalEmailAdmin(EmailAdmin):
     """The e-mail log for staff: to whom, what subject, when, whether it went out, and "requeue" for failed ones.
 
     A password-reset or welcome e-mail holds a link that signs its reader in as the billing contact,
-    so the log never lets anyone change an e-mail's recipients or status, and only superusers read
-    bodies, headers and attachments. Lists, searches and orderings stay on the columns shown: Django
+    so the log never lets anyone change an e-mail's recipients or status, and nobody in the admin,
+    superusers included (they are staff too), reads bodies or headers; only superusers open the
+    attachments (invoices and receipts, which hold no sign-in link). Lists, searches and orderings stay on the columns shown: Django
     allows a query-string lookup on any local field, and the count of `?message__contains=...`
     answers would spell out a link one character at a time.
     """
@@ -40,12 +41,10 @@ class PortalEmailAdmin(EmailAdmin):
         return ["to_display", "status", "created", "last_updated"]
 
     def get_fieldsets(self, request, obj=None):
-        if request.user.is_superuser:
-            return super().get_fieldsets(request, obj)
         return [(None, {"fields": self.log_fields})]
 
     def get_inlines(self, request, obj):
-        return super().get_inlines(request, obj) if request.user.is_superuser else [LogInline]
+        return [LogInline]
 
     def has_change_permission(self, request, obj=None):
         # The change permission only allows the requeue action on the list; a sent e-mail is never edited.
@@ -55,10 +54,8 @@ class PortalEmailAdmin(EmailAdmin):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def _get_object_or_deny(self, request, pk, permission="view"):
-        # post-office's HTML preview, inline images and resend views.
-        if not request.user.is_superuser:
-            raise PermissionDenied
-        return super()._get_object_or_deny(request, pk, permission)
+        # post-office's HTML preview, inline images and resend views show or re-send a body.
+        raise PermissionDenied
 
     @admin.action(description=_("Requeue failed e-mails"), permissions=["change"])
     def requeue(self, request, queryset):
@@ -72,7 +69,7 @@ class PortalEmailAdmin(EmailAdmin):
 
 
 class PortalAttachmentAdmin(AttachmentAdmin):
-    """Attachments (invoices, receipts) of logged e-mails: superusers only, like the e-mail bodies."""
+    """Attachments (invoices, receipts) of logged e-mails: superusers only."""
 
     def has_module_permission(self, request):
         return request.user.is_superuser

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from post_office.models import Email
 
 from accounts.models import InvoiceRecipient
-from accounts.tests.factories import CompanyAccountFactory
+from accounts.tests.factories import CompanyAccountFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -157,17 +157,68 @@ def test_requesting_a_change_of_auto_renewal(signed_in_page, live_server, accoun
     assert account.requests.get().kind == "auto_renewal"
 
 
-def test_changing_the_billing_contact(signed_in_page, live_server, account):
-    page = signed_in_page
+def invite(page, live_server, user_id="nora-billing"):
     page.goto(live_server.url + "/billing/contact/")
     page.get_by_label("First name").fill("Nora")
     page.get_by_label("Last name").fill("New")
     page.get_by_label("E-mail address").fill("nora@customer.example")
-    page.get_by_label("User ID").fill("nora billing")
-    page.get_by_role("button", name="Change billing contact").click()
+    page.get_by_label("User ID").fill(user_id)
+    page.get_by_role("button", name="Send invitation").click()
+
+
+def emailed_link(address: str, path: str) -> str:
+    return re.search(rf"http\S+{path}\S+/", Email.objects.get(to=[address]).message).group(0)
+
+
+def test_changing_the_billing_contact(signed_in_page, live_server, new_context, contact, account, settings):
+    settings.PORTAL_URL = live_server.url
+    page = signed_in_page
+    invite(page, live_server, user_id="nora billing")
     expect(page.get_by_text("Use letters, digits")).to_be_visible()
     page.get_by_label("User ID").fill("nora-billing")
-    page.get_by_role("button", name="Change billing contact").click()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text("We have sent nora@customer.example an invitation.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Billing {account.name}")
+    account.refresh_from_db()
+    assert account.billing_contact == contact
+
+    nora = new_context().new_page()
+    nora.goto(emailed_link("nora@customer.example", "/billing/contact/welcome/"))
+    expect(nora.get_by_text(f"{contact.get_full_name()} invites you to become the billing contact of {account.name}")).to_be_visible()
+    nora.get_by_label(re.compile(r"^\s*New password\s*\*?\s*$")).fill("a-brand-new-secret-9")
+    nora.get_by_label("New password confirmation").fill("a-brand-new-secret-9")
+    nora.get_by_role("button", name="Set password and accept").click()
+    expect(nora.get_by_text(f"You are now the billing contact of {account.name}.")).to_be_visible()
+    sign_in(nora, live_server, "nora-billing", "a-brand-new-secret-9")
+    expect(nora).to_have_url(re.compile("/quotes/$"))
     account.refresh_from_db()
     assert account.billing_contact.username == "nora-billing"
+
+    page.goto(live_server.url + "/billing/")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_an_existing_customer_accepts_the_invitation(signed_in_page, live_server, new_context, contact, account, settings):
+    settings.PORTAL_URL = live_server.url
+    nora = UserFactory(username="nora-billing", email="nora@customer.example", first_name="Nora", last_name="Existing")
+    CompanyAccountFactory(billing_contact=nora, name="Nora's Own Ltd.")
+    page = signed_in_page
+    invite(page, live_server)
+    expect(page.get_by_text("We have sent nora@customer.example an invitation.")).to_be_visible()
+
+    other = new_context().new_page()
+    other.goto(emailed_link("nora@customer.example", "/billing/contact/accept/"))
+    other.get_by_label("User ID").fill("nora-billing")
+    other.get_by_label("Password").fill("correct-horse-battery")
+    other.get_by_role("button", name="Sign in").click()
+    expect(other.get_by_text(f"invites you to become the billing contact of {account.name} (account {account.number})")).to_be_visible()
+    page.goto(live_server.url + "/billing/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(account.number)  # still the contact until Nora accepts
+
+    other.get_by_role("button", name="Accept").click()
+    expect(other.get_by_text(f"You are now the billing contact of {account.name}.")).to_be_visible()
+    expect(other.get_by_role("heading", level=1)).to_contain_text(account.number)
+    account.refresh_from_db()
+    assert account.billing_contact == nora
+    page.goto(live_server.url + "/billing/")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()

@@ -62,3 +62,28 @@ def test_password_reset_takes_as_long_for_an_unknown_user_id(client, contact, ac
     assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
     gap = abs(median_seconds(client, url, {"user_id": contact.username}) - median_seconds(client, url, {"user_id": "nobody-at-all"}))
     assert gap < 0.005
+
+
+def test_a_billing_contact_invitation_takes_as_long_whatever_the_user_id(contact_client, account):
+    from accounts.tests.factories import CompanyAccountFactory, StaffFactory, UserFactory
+
+    CompanyAccountFactory(billing_contact=UserFactory(username="nora-billing", email="nora@customer.example"))
+    StaffFactory(username="max-staff", email="max@portal.example")
+    url = reverse("accounts:billing_contact")
+    person = {"first_name": "Nora", "last_name": "New"}
+    kinds = {
+        "unused": lambda n: {**person, "user_id": f"nobody-{n}", "email": f"nobody-{n}@customer.example"},
+        "existing customer": lambda n: {**person, "user_id": "nora-billing", "email": "nora@customer.example"},
+        "staff": lambda n: {**person, "user_id": "max-staff", "email": "max@portal.example"},
+        "someone else's": lambda n: {**person, "user_id": "nora-billing", "email": "other@customer.example"},
+    }
+    durations = {kind: [] for kind in kinds}
+    # Taking turns spreads any change of load on the machine over every kind alike.
+    for n in range(40):
+        for kind, data in kinds.items():
+            started = time.perf_counter()
+            response = contact_client.post(url, data(n))
+            durations[kind].append(time.perf_counter() - started)
+            assert (response.status_code, response.url) == (302, reverse("accounts:billing"))
+    medians = {kind: statistics.median(values) for kind, values in durations.items()}
+    assert max(medians.values()) - min(medians.values()) < 0.005, medians

@@ -86,17 +86,19 @@ def test_the_list_is_ordered_only_by_the_columns_shown(group_client, reset_email
             assert {field.lstrip("-") for field in ordering} <= {"to", "status", "created", "last_updated", "pk", "id"}
 
 
-def test_the_change_page_shows_recipient_subject_status_and_time_only(group_client, contact, reset_email):
-    page = group_client.get(reverse("admin:post_office_email_change", args=[reset_email.pk]))
+@pytest.mark.parametrize("who", ["group_client", "admin_client"])
+def test_the_change_page_shows_recipient_subject_status_and_time_only(request, who, contact, reset_email):
+    page = request.getfixturevalue(who).get(reverse("admin:post_office_email_change", args=[reset_email.pk]))
     html = page.content.decode()
     assert contact.email in html and reset_email.subject in html
     assert "/password-reset/" not in html and "Mail Body" not in html
     assert not any(inline.opts.model.__name__ != "Log" for inline in page.context["inline_admin_formsets"])
 
 
+@pytest.mark.parametrize("who", ["group_client", "admin_client"])
 @pytest.mark.parametrize("view", ["post_office_email_preview", "resend"])
-def test_the_preview_and_resend_views_are_refused(group_client, reset_email, view):
-    assert group_client.get(reverse(f"admin:{view}", args=[reset_email.pk])).status_code == 403
+def test_the_preview_and_resend_views_are_refused(request, who, reset_email, view):
+    assert request.getfixturevalue(who).get(reverse(f"admin:{view}", args=[reset_email.pk])).status_code == 403
 
 
 def test_attachments_are_not_shown_to_the_group(group_client):

@@ -44,8 +44,15 @@ OTHER_ACCOUNTS_OBJECT = {
 }
 
 
-# Parameters that name no account's object: the signed user id and token of the reset and e-mail change links.
-NOT_AN_OBJECT = {"accounts:password_reset_confirm", "accounts:email_change_confirm"}
+# Parameters that name no account's object: the signed user id and token of the reset and e-mail change
+# links, and the signed invitation to become billing contact (answered only for the invitee it names).
+NOT_AN_OBJECT = {
+    "accounts:password_reset_confirm",
+    "accounts:email_change_confirm",
+    "accounts:billing_contact_accept",
+    "accounts:billing_contact_decline",
+    "accounts:billing_contact_welcome",
+}
 
 
 def portal_patterns():
