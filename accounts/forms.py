@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from .identity import canonical_user_id, validate_user_id
 from .models import CompanyAccount, PaymentMethod, Request, User
 
 INVALID_LOGIN = _("Invalid User ID/password")
@@ -49,7 +50,7 @@ class UserIDPasswordResetForm(forms.Form):
 
     def get_user(self) -> User | None:
         return (
-            User.objects.filter(username__iexact=self.cleaned_data["user_id"].strip(), is_active=True, is_staff=False)
+            User.objects.filter(username_key=canonical_user_id(self.cleaned_data["user_id"]), is_active=True, is_staff=False)
             .filter(billing_accounts__is_active=True)
             .first()
         )
@@ -282,7 +283,7 @@ class BillingContactForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, validators=[reject_control_characters])
     email = forms.EmailField(label=_("E-mail address"))
     user_id = forms.RegexField(
-        label=_("User ID"), max_length=150, regex=r"^[\w.@+-]+$",
+        label=_("User ID"), max_length=150, regex=r"^[\w.@+-]+$", validators=[validate_user_id],
         help_text=_("A user name (acme-billing) or an e-mail address (billing@acme.example)."),
         error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
     )

@@ -70,3 +70,15 @@ def test_a_link_is_refused_after_the_password_changed_otherwise(client, contact,
     link = reset_link(Email.objects.get())
     password_set(user=contact, password="changed-on-another-way-7")
     assert client.get(link, follow=True).context["validlink"] is False
+
+
+def test_a_look_alike_user_id_gets_no_reset_link(client, contact, account):
+    response = client.post(reverse("accounts:password_reset"), {"user_id": "acme-bılling"})  # dotless ı
+    assert response.url == reverse("accounts:password_reset_done")
+    assert not Email.objects.exists()
+
+
+def test_any_spelling_of_the_canonical_user_id_gets_the_link(client, contact, account):
+    client.post(reverse("accounts:password_reset"), {"user_id": "ＡＣＭＥ-BILLING"})
+    assert Email.objects.get().to == [contact.email]
+
