@@ -246,3 +246,18 @@ class AuditEntry(models.Model):
     def __str__(self):
         return f"{self.action} {self.content_type.model} #{self.object_id}"
 
+
+class RateLimitCounter(models.Model):
+    """How often one client address or one User ID did one thing in one time window (`accounts.ratelimits`).
+
+    In PostgreSQL, not a per-process cache, so the limit holds across every web worker and machine;
+    the key is a hash, so no User ID or address is kept in clear.
+    """
+
+    key = models.CharField(max_length=64)
+    window = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="ratelimit_key_window_unique")]

@@ -1,6 +1,7 @@
 """Every write to company accounts and billing contacts goes through these functions."""
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
@@ -85,8 +87,16 @@ def invoice_recipient_remove(*, recipient: InvoiceRecipient, actor: User) -> Non
         recipient.delete()
 
 
+TOO_MANY_REQUESTS = _("Too many requests were sent in the last hour. Please try again later.")
+
+
 def request_create(*, account: CompanyAccount, contact: User, kind: str, message: str) -> Request:
+    """Send Corporate Account Services a request, at most REQUEST_LIMIT_PER_ACCOUNT per account an hour."""
     with transaction.atomic():
+        locked = _lock_account(account)
+        since = timezone.now() - timedelta(seconds=settings.RATE_LIMIT_PERIOD)
+        if Request.objects.filter(account=locked, created_at__gte=since).count() >= settings.REQUEST_LIMIT_PER_ACCOUNT:
+            raise AccountError(TOO_MANY_REQUESTS)
         request = Request.objects.create(account=account, contact=contact, kind=kind, message=message)
         audit_record(account=account, actor=contact, action="request_create", target=request, changes={"status": (None, request.status)})
         emails.queue(

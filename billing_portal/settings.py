@@ -157,17 +157,25 @@ AXES_VERBOSE = False
 # address it received the request from to X-Forwarded-For: the client is the entry that many
 # places from the right. Whatever a client wrote further left is ignored, and with no proxy the
 # header is not read at all, so a forged header changes nothing.
-AXES_PROXY_COUNT = env.int("AXES_PROXY_COUNT", 0)
-if AXES_PROXY_COUNT:
+# (Not kept as AXES_PROXY_COUNT: axes reports that name as deprecated.)
+REVERSE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", 0)
+if REVERSE_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
     AXES_IPWARE_PROXY_ORDER = "left-most"
-    AXES_IPWARE_PROXY_COUNT = AXES_PROXY_COUNT - 1  # ipware counts the proxies named inside the header
+    AXES_IPWARE_PROXY_COUNT = REVERSE_PROXY_COUNT - 1  # ipware counts the proxies named inside the header
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
     AXES_IPWARE_PROXY_COUNT = 0
 # Strict would refuse a chain longer than expected (a client's own X-Forwarded-For in front) and
 # fall back to nothing; the position from the right is what is trusted, so extra entries are fine.
 IPWARE_STRICT = False
+
+# Rate limits (accounts.ratelimits), per hour.
+RATE_LIMIT_PERIOD = 60 * 60
+PASSWORD_RESET_LIMIT_PER_USER_ID = env.int("PASSWORD_RESET_LIMIT_PER_USER_ID", 3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 20)
+REQUEST_LIMIT_PER_ACCOUNT = env.int("REQUEST_LIMIT_PER_ACCOUNT", 5)
+REQUEST_LIMIT_PER_ADDRESS = env.int("REQUEST_LIMIT_PER_ADDRESS", 20)
 
 # Security -------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -46,4 +46,17 @@ class Migration(migrations.Migration):
                 max_length=150, unique=True, validators=[accounts.identity.validate_user_id], verbose_name="User ID",
             ),
         ),
+        migrations.CreateModel(
+            name="RateLimitCounter",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=64)),
+                ("window", models.BigIntegerField()),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("expires_at", models.DateTimeField(db_index=True)),
+            ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("key", "window"), name="ratelimit_key_window_unique")],
+            },
+        ),
     ]
