@@ -3,13 +3,16 @@ import datetime
 import phonenumbers
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from .identity import canonical_user_id, validate_user_id
 from .models import CompanyAccount, PaymentMethod, Request, User
+from .ratelimits import client_address, rate_limit_hit
 
 INVALID_LOGIN = _("Invalid User ID/password")
 
@@ -49,17 +52,33 @@ class UserIDPasswordResetForm(forms.Form):
 
     def get_user(self) -> User | None:
         return (
-            User.objects.filter(username__iexact=self.cleaned_data["user_id"].strip(), is_active=True, is_staff=False)
+            User.objects.filter(username_key=canonical_user_id(self.cleaned_data["user_id"]), is_active=True, is_staff=False)
             .filter(billing_accounts__is_active=True)
             .first()
         )
 
-    def save(self, **kwargs):
-        # PasswordResetView calls save(); the reset e-mail is queued by the service.
+    def within_limits(self, request) -> bool:
+        """Both counters always move, and by the canonical User ID whether it exists or not,
+        so that being over a limit reveals nothing about the User ID."""
+        period = settings.RATE_LIMIT_PERIOD
+        per_user_id = rate_limit_hit(
+            scope="password-reset-user-id", identity=canonical_user_id(self.cleaned_data["user_id"]),
+            limit=settings.PASSWORD_RESET_LIMIT_PER_USER_ID, period=period,
+        )
+        per_address = rate_limit_hit(
+            scope="password-reset-address", identity=client_address(request),
+            limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, period=period,
+        )
+        return per_user_id and per_address
+
+    def save(self, request=None, **kwargs):
+        # PasswordResetView calls save(request=...); the reset e-mail is queued by the service.
+        # Over a limit the page answers as always, and nothing is sent.
         from .services import password_reset_request
 
+        allowed = self.within_limits(request)
         user = self.get_user()
-        if user is not None:
+        if user is not None and allowed:
             password_reset_request(user=user)
 
 
@@ -296,7 +315,7 @@ class BillingContactForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, validators=[reject_control_characters])
     email = forms.EmailField(label=_("E-mail address"))
     user_id = forms.RegexField(
-        label=_("User ID"), max_length=150, regex=r"^[\w.@+-]+$",
+        label=_("User ID"), max_length=150, regex=r"^[\w.@+-]+$", validators=[validate_user_id],
         help_text=_("A user name (acme-billing) or an e-mail address (billing@acme.example)."),
         error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
     )

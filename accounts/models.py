@@ -2,15 +2,21 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from .identity import canonical_user_id, validate_user_id
+
+USER_ID_TAKEN = _("A user with that User ID already exists.")
+
 
 class PortalUserManager(UserManager):
     def get_by_natural_key(self, username):
-        # A User ID is matched case-insensitively, in the portal and the admin alike.
-        return self.get(username__iexact=username)
+        # The portal's sign-in and the admin's both come here: an exact match on the one canonical
+        # form, never a database collation's idea of "case-insensitive".
+        return self.get(username_key=canonical_user_id(username))
 
 
 class User(AbstractUser):
@@ -21,8 +27,11 @@ class User(AbstractUser):
         max_length=150,
         unique=True,
         help_text=_("A user name (acme-billing) or an e-mail address (billing@acme.example)."),
-        error_messages={"unique": _("A user with that User ID already exists.")},
+        validators=[validate_user_id],
+        error_messages={"unique": USER_ID_TAKEN},
     )
+    # Filled from `username` on every save; sign-in, lock-out and password reset compare only this.
+    username_key = models.CharField(_("canonical User ID"), max_length=450, unique=True, editable=False)
     email = models.EmailField(_("e-mail address"))
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
@@ -38,6 +47,20 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        # Two spellings with one canonical form (ß and SS, a fullwidth letter) are one User ID.
+        key = canonical_user_id(self.username)
+        if User.objects.filter(username_key=key).exclude(pk=self.pk).exists():
+            raise ValidationError({"username": ValidationError(USER_ID_TAKEN, code="unique")})
+
+    def save(self, *args, **kwargs):
+        self.username_key = canonical_user_id(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
 
 class PaymentMethod(models.TextChoices):
@@ -226,3 +249,19 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.content_type.model} #{self.object_id}"
+
+
+class RateLimitCounter(models.Model):
+    """How often one client address or one User ID did one thing in one time window (`accounts.ratelimits`).
+
+    In PostgreSQL, not a per-process cache, so the limit holds across every web worker and machine;
+    the key is a hash, so no User ID or address is kept in clear.
+    """
+
+    key = models.CharField(max_length=64)
+    window = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="ratelimit_key_window_unique")]

@@ -12,12 +12,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from billing_portal import emails
 
+from .identity import canonical_user_id
 from .models import AuditEntry, CompanyAccount, InvoiceRecipient, Request, User
 from .tokens import email_change_token_generator
 
@@ -92,8 +94,16 @@ def invoice_recipient_remove(*, recipient: InvoiceRecipient, actor: User) -> Non
         recipient.delete()
 
 
+TOO_MANY_REQUESTS = _("Too many requests were sent in the last hour. Please try again later.")
+
+
 def request_create(*, account: CompanyAccount, contact: User, kind: str, message: str) -> Request:
+    """Send Corporate Account Services a request, at most REQUEST_LIMIT_PER_ACCOUNT per account an hour."""
     with transaction.atomic():
+        locked = _lock_account(account)
+        since = timezone.now() - timedelta(seconds=settings.RATE_LIMIT_PERIOD)
+        if Request.objects.filter(account=locked, created_at__gte=since).count() >= settings.REQUEST_LIMIT_PER_ACCOUNT:
+            raise AccountError(TOO_MANY_REQUESTS)
         request = Request.objects.create(account=account, contact=contact, kind=kind, message=message)
         audit_record(account=account, actor=contact, action="request_create", target=request, changes={"status": (None, request.status)})
         emails.queue(
@@ -302,7 +312,7 @@ def billing_contact_invitation_get(*, token: str, kind: str, lock: bool = False)
 
 
 def _invitee_get_or_create(*, user_id: str, email: str, first_name: str, last_name: str, language: str) -> tuple[User | None, bool]:
-    invitee = User.objects.filter(username__iexact=user_id).first()
+    invitee = User.objects.filter(username_key=canonical_user_id(user_id)).first()
     if invitee is not None:
         return invitee, False
     invitee = User(username=user_id, email=email, first_name=first_name, last_name=last_name, language=language)
@@ -311,7 +321,7 @@ def _invitee_get_or_create(*, user_id: str, email: str, first_name: str, last_na
         with transaction.atomic():
             invitee.save()
     except IntegrityError:  # created by a concurrent request a moment ago
-        return User.objects.filter(username__iexact=user_id).first(), False
+        return User.objects.filter(username_key=canonical_user_id(user_id)).first(), False
     return invitee, True
 
 

@@ -31,6 +31,7 @@ from .forms import (
 )
 from .models import InvoiceRecipient, Request
 from .tokens import email_change_token_generator
+from .ratelimits import client_address, rate_limit_hit
 
 
 class SignInView(auth_views.LoginView):
@@ -216,10 +217,17 @@ def recipient_remove(request, pk: int):
 def request_new(request):
     kind = request.GET.get("kind")
     form = RequestForm(request.POST or None, initial={"kind": kind} if kind in Request.Kind.values else {})
+
+    def send(form):
+        # Per address as well as per account (the service's limit): one person may hold many accounts.
+        if not rate_limit_hit(scope="request-address", identity=client_address(request),
+                              limit=settings.REQUEST_LIMIT_PER_ADDRESS, period=settings.RATE_LIMIT_PERIOD):
+            raise services.AccountError(services.TOO_MANY_REQUESTS)
+        services.request_create(account=request.account, contact=request.user, **form.cleaned_data)
+
     return _edit(
         request, form=form, template="accounts/edit_form.html", title=_("Request a change"),
-        success=_("Your request has been sent to Corporate Account Services."),
-        on_valid=lambda f: services.request_create(account=request.account, contact=request.user, **f.cleaned_data),
+        success=_("Your request has been sent to Corporate Account Services."), on_valid=send,
     )
 
 

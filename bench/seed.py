@@ -174,12 +174,12 @@ def seed(scale: float) -> dict[str, int]:
         # People, accounts, products ---------------------------------------------------------
         users = Copier(User, cursor)
         manager_ids = [
-            users.add(username=f"bench-manager-{i:02d}", email=f"manager{i:02d}@portal.example", first_name="Manager",
+            users.add(username=f"bench-manager-{i:02d}", username_key=f"bench-manager-{i:02d}", email=f"manager{i:02d}@portal.example", first_name="Manager",
                       last_name=f"{i:02d}", password=password, is_staff=True, date_joined=now)
             for i in range(1, MANAGERS + 1)
         ]
         contact_ids = [
-            users.add(username=f"bench-contact-{i:04d}", email=f"billing{i:04d}@company{i:04d}.example", first_name="Billing",
+            users.add(username=f"bench-contact-{i:04d}", username_key=f"bench-contact-{i:04d}", email=f"billing{i:04d}@company{i:04d}.example", first_name="Billing",
                       last_name=f"Contact {i:04d}", password=password, date_joined=now, language="de" if i % 5 == 0 else "en")
             for i in range(1, n_contacts + 1)
         ]

@@ -1,5 +1,7 @@
 import logging
 import os
+import queue
+import threading
 
 from celery import Celery
 from django.db import transaction
@@ -12,19 +14,74 @@ app = Celery("billing_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Messages waiting for the publisher thread. When the broker hangs they pile up to this many and
+# the rest are dropped: every one of them stands for work recorded in the database, which the
+# periodic sweeps find anyway.
+PUBLISH_QUEUE_SIZE = 1000
+
+
+class _Publisher:
+    """One thread per process that hands messages to the broker, so that no request ever waits on it.
+
+    A broker that is down answers at once, but one that accepts connections and never replies
+    holds the sender for socket timeout × retries: in a request, that delay would tell whoever
+    measures it that something was queued (say, a password-reset e-mail for a User ID that exists).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pid = None
+        self._queue: queue.Queue = queue.Queue(PUBLISH_QUEUE_SIZE)
+
+    def submit(self, task, args: tuple) -> None:
+        self._ensure_running()
+        try:
+            self._queue.put_nowait((task, args))
+        except queue.Full:
+            logger.warning("The broker is not keeping up; %s%r waits for its periodic sweep.", task.name, args)
+
+    def _ensure_running(self) -> None:
+        # A forked child (a gunicorn or Celery worker) inherits the queue but not the thread.
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid != os.getpid():
+                self._queue = queue.Queue(PUBLISH_QUEUE_SIZE)
+                threading.Thread(target=self._run, args=(self._queue,), name="broker-publisher", daemon=True).start()
+                self._pid = os.getpid()
+
+    @staticmethod
+    def _run(messages: queue.Queue) -> None:
+        while True:
+            task, args = messages.get()
+            try:
+                task.delay(*args)
+            except Exception:
+                logger.warning("Could not reach the broker; %s%r waits for its periodic sweep.", task.name, args)
+            finally:
+                messages.task_done()
+
+    def join(self) -> None:
+        """Wait until every submitted message has been handed to the broker (or given up on)."""
+        if self._pid == os.getpid():
+            self._queue.join()
+
+
+publisher = _Publisher()
+
 
 def send_on_commit(task, *args) -> None:
-    """Send `task` to the broker once the current transaction commits.
+    """Send `task` to the broker once the current transaction commits, without waiting for the broker.
 
     The work a task does is always recorded in the database first (a queued e-mail, a held
-    receipt, an unreleased delivery), so if the broker is down the periodic sweeps find it
-    later: the request neither fails nor waits.
+    receipt, an unreleased delivery), so if the broker is down or hangs the periodic sweeps find
+    it later: the request neither fails nor waits.
     """
 
     def send():
-        try:
+        if app.conf.task_always_eager:  # no broker involved: run where the caller can see the result
             task.delay(*args)
-        except Exception:
-            logger.warning("Could not reach the broker; %s%r waits for its periodic sweep.", task.name, args)
+        else:
+            publisher.submit(task, args)
 
     transaction.on_commit(send, robust=True)

@@ -150,10 +150,36 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
-AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", 0)
+# A sign-in forgives the failures of its own User ID only (PortalAxesHandler), never the address's.
+AXES_HANDLER = "accounts.backends.PortalAxesHandler"
+AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ADMIN = True
 AXES_VERBOSE = False
+
+# The client address, for the lock-out and the rate limits (django-ipware through axes).
+# AXES_PROXY_COUNT is the number of reverse proxies in front of gunicorn, each appending the
+# address it received the request from to X-Forwarded-For: the client is the entry that many
+# places from the right. Whatever a client wrote further left is ignored, and with no proxy the
+# header is not read at all, so a forged header changes nothing.
+# (Not kept as AXES_PROXY_COUNT: axes reports that name as deprecated.)
+REVERSE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", 0)
+if REVERSE_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+    AXES_IPWARE_PROXY_COUNT = REVERSE_PROXY_COUNT - 1  # ipware counts the proxies named inside the header
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = 0
+# Strict would refuse a chain longer than expected (a client's own X-Forwarded-For in front) and
+# fall back to nothing; the position from the right is what is trusted, so extra entries are fine.
+IPWARE_STRICT = False
+
+# Rate limits (accounts.ratelimits), per hour.
+RATE_LIMIT_PERIOD = 60 * 60
+PASSWORD_RESET_LIMIT_PER_USER_ID = env.int("PASSWORD_RESET_LIMIT_PER_USER_ID", 3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 20)
+REQUEST_LIMIT_PER_ACCOUNT = env.int("REQUEST_LIMIT_PER_ACCOUNT", 5)
+REQUEST_LIMIT_PER_ADDRESS = env.int("REQUEST_LIMIT_PER_ADDRESS", 20)
 
 # Security -------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

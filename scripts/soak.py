@@ -88,7 +88,9 @@ def seed() -> list[tuple[str, list[int]]]:
     manager = User.objects.create(username="soak-manager", email="manager@soak.example", is_staff=True, password=password)
     products = [Product.objects.create(sku=f"SOAK-{n}", name=f"Soak product {n}") for n in range(3)]
     contacts = User.objects.bulk_create(
-        User(username=f"soak-{n}", email=f"soak-{n}@customer.example", first_name="Soak", last_name=str(n), password=password)
+        # bulk_create skips User.save(), which fills the canonical User ID.
+        User(username=f"soak-{n}", username_key=f"soak-{n}", email=f"soak-{n}@customer.example", first_name="Soak",
+             last_name=str(n), password=password)
         for n in range(USERS)
     )
     accounts = CompanyAccount.objects.bulk_create(

@@ -219,3 +219,39 @@ class TestAccountSwitch:
 
     def test_it_is_404_for_an_account_of_someone_else(self, contact_client, other_account):
         assert contact_client.post(reverse("accounts:switch"), {"account": other_account.pk}).status_code == 404
+
+
+class TestRequestLimits:
+    def post(self, client, address="192.0.2.1"):
+        return client.post(reverse("accounts:request_new"), {"kind": "other", "message": "Please call me."}, REMOTE_ADDR=address)
+
+    def test_an_account_sends_at_most_five_requests_an_hour(self, contact_client, account, settings):
+        from post_office.models import Email
+
+        assert settings.REQUEST_LIMIT_PER_ACCOUNT == 5
+        for number in range(5):
+            assert self.post(contact_client, address=f"192.0.2.{number}").status_code == 302
+        response = self.post(contact_client, address="192.0.2.99")
+        assert response.status_code == 200
+        assert "Too many requests were sent in the last hour" in response.content.decode()
+        assert account.requests.count() == 5
+        assert Email.objects.filter(to=[settings.CAS_EMAIL]).count() == 5
+
+    def test_an_address_sends_at_most_the_address_limit_an_hour(self, contact_client, account, settings):
+        settings.REQUEST_LIMIT_PER_ADDRESS = 2
+        assert self.post(contact_client).status_code == 302
+        assert self.post(contact_client).status_code == 302
+        response = self.post(contact_client)
+        assert "Too many requests were sent in the last hour" in response.content.decode()
+        assert account.requests.count() == 2
+        assert self.post(contact_client, address="198.51.100.7").status_code == 302
+
+    def test_requests_older_than_an_hour_do_not_count(self, contact_client, account):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        for _ in range(5):
+            self.post(contact_client)
+        account.requests.update(created_at=timezone.now() - timedelta(minutes=61))
+        assert self.post(contact_client, address="192.0.2.50").status_code == 302

@@ -70,3 +70,45 @@ def test_a_link_is_refused_after_the_password_changed_otherwise(client, contact,
     link = reset_link(Email.objects.get())
     password_set(user=contact, password="changed-on-another-way-7")
     assert client.get(link, follow=True).context["validlink"] is False
+
+
+def test_a_look_alike_user_id_gets_no_reset_link(client, contact, account):
+    response = client.post(reverse("accounts:password_reset"), {"user_id": "acme-bılling"})  # dotless ı
+    assert response.url == reverse("accounts:password_reset_done")
+    assert not Email.objects.exists()
+
+
+def test_any_spelling_of_the_canonical_user_id_gets_the_link(client, contact, account):
+    client.post(reverse("accounts:password_reset"), {"user_id": "ＡＣＭＥ-BILLING"})
+    assert Email.objects.get().to == [contact.email]
+
+
+def reset(client, user_id, address="192.0.2.1"):
+    return client.post(reverse("accounts:password_reset"), {"user_id": user_id}, REMOTE_ADDR=address)
+
+
+def test_a_user_id_gets_at_most_three_links_an_hour(client, contact, account, settings):
+    assert settings.PASSWORD_RESET_LIMIT_PER_USER_ID == 3
+    responses = [reset(client, spelling, address=f"192.0.2.{n}") for n, spelling in
+                 enumerate(["acme-billing", "ACME-billing", "acme-billing", "Acme-Billing", "acme-billing"])]
+    assert {(r.status_code, r.url) for r in responses} == {(302, reverse("accounts:password_reset_done"))}
+    assert Email.objects.count() == 3
+
+
+def test_an_address_gets_at_most_twenty_answers_that_send_an_hour(client, contact, account, settings):
+    assert settings.PASSWORD_RESET_LIMIT_PER_ADDRESS == 20
+    for number in range(20):
+        reset(client, f"nobody-{number}")  # unknown User IDs count too
+    response = reset(client, contact.username)
+    assert response.url == reverse("accounts:password_reset_done")
+    assert not Email.objects.exists()
+    reset(client, contact.username, address="198.51.100.7")
+    assert Email.objects.count() == 1
+
+
+def test_the_limit_is_the_same_for_an_unknown_user_id(client, contact, account):
+    for _ in range(4):
+        known = reset(client, contact.username)
+        unknown = reset(client, "nobody-here")
+    assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
+    assert Email.objects.count() == 3

@@ -33,7 +33,8 @@ def _create_volume() -> dict:
     today = now.date()
     manager = User.objects.create(username="plans-manager", email="manager@portal.example", is_staff=True)
     contacts = User.objects.bulk_create(
-        [User(username=f"plans-contact-{i}", email=f"contact{i}@customer.example") for i in range(ACCOUNTS)]
+        [User(username=f"plans-contact-{i}", username_key=f"plans-contact-{i}", email=f"contact{i}@customer.example")
+         for i in range(ACCOUNTS)]
     )
     accounts = CompanyAccount.objects.bulk_create([
         CompanyAccount(number=f"P{i:05d}", name=f"Plans Customer {i:03d}", account_manager=manager,
