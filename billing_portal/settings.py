@@ -275,3 +275,8 @@ SELLER_BANK_ACCOUNT_HOLDER = env("SELLER_BANK_ACCOUNT_HOLDER", default="")  # de
 SELLER_IBAN = env("SELLER_IBAN", default="DE89 3704 0044 0532 0130 00")
 SELLER_BIC = env("SELLER_BIC", default="COBADEFFXXX")
 SELLER_CHECK_ADDRESS = env.list("SELLER_CHECK_ADDRESS", default=[])  # where checks go; defaults to SELLER_ADDRESS
+
+# The log of a 500 or of a failed task never holds the customer data a database error quotes.
+LOGGING["filters"] = {"database_detail": {"()": "billing_portal.log_filters.DatabaseDetailFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["database_detail"]
+LOGGING["loggers"] = {"django.request": {"filters": ["database_detail"]}}

@@ -143,7 +143,7 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
         {"admin_name": request.user.get_full_name(), "admin_email": request.user.email}
     )
     data = request.POST if request.method == "POST" else None
-    admin_form = AdminContactForm(data, initial=initial, prefix="admin")
+    admin_form = AdminContactForm(data, initial=initial, prefix="admin", account=account)
     payment_form = CheckoutPaymentForm(data, account=account)
     address_form = AddressForm(data, instance=account, prefix="address")
     closed = [quote for quote in quotes if not quote.is_open]
@@ -167,7 +167,7 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
     })
 
 
-@sensitive_post_parameters("card_number", "card_cvc", "bank_account_number")
+@sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
 @billing_contact_required
 def quote_checkout(request, pk: int):
     quotes = list(selectors.with_totals(Quote.objects.filter(pk=pk, account=request.account).exclude(state=QuoteState.DRAFT)))
@@ -176,7 +176,7 @@ def quote_checkout(request, pk: int):
     return _checkout(request, quotes=quotes, back_url=reverse("quotes:detail", kwargs={"pk": pk}))
 
 
-@sensitive_post_parameters("card_number", "card_cvc", "bank_account_number")
+@sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
 @billing_contact_required
 def cart_checkout(request):
     quotes = list(selectors.with_totals(selectors.cart_quote_queryset(account=request.account, contact=request.user)))
