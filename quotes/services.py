@@ -69,6 +69,14 @@ def _not_open_error(quote: Quote, now: datetime) -> QuoteError:
     return QuoteError(_("Quote %(number)s is not open.") % {"number": quote.number})
 
 
+def quotes_currency(*, quotes: Iterable[Quote]) -> str:
+    """The one currency of `quotes`: amounts in different currencies are never added up."""
+    currencies = {quote.currency for quote in quotes}
+    if len(currencies) != 1:
+        raise QuoteError(_("Quotes in different currencies must be accepted one by one."))
+    return currencies.pop()
+
+
 def _quote_total(quote: Quote) -> Decimal:
     return quote.lines.aggregate(total=Sum("line_total"))["total"] or Decimal("0.00")
 
@@ -168,9 +176,17 @@ def cart_add(*, account: CompanyAccount, contact: User, quote_ids: Iterable[int]
     """Put the account's open quotes among `quote_ids` in the cart; returns how many are in it now."""
     with transaction.atomic():
         cart = cart_get_or_create(account=account, contact=contact)
-        quotes = list(Quote.objects.open().filter(account=account, pk__in=list(quote_ids)))
+        # Locked so that two tabs adding quotes at once cannot fill one cart with two currencies.
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        quotes = list(Quote.objects.visible_to(account).open().filter(pk__in=list(quote_ids)))
         if not quotes:
             raise QuoteError(_("Select at least one open quote."))
+        held = sorted(set(cart.quotes.values_list("currency", flat=True)))
+        adding = sorted({quote.currency for quote in quotes} - set(held))
+        if held and adding:
+            raise QuoteError(_("Your cart holds quotes in %(held)s. Place that order first, or remove them, to add a quote "
+                               "in %(adding)s.") % {"held": ", ".join(held), "adding": ", ".join(adding)})
+        quotes_currency(quotes=quotes)
         cart.quotes.add(*quotes)
         cart.save(update_fields=["updated_at"])
         return cart.quotes.count()
@@ -186,9 +202,10 @@ def cart_remove(*, account: CompanyAccount, contact: User, quote: Quote) -> None
 def cart_check(*, account: CompanyAccount, contact: User) -> list[Quote]:
     """The cart's quotes, if every one of them can still be accepted ("Save Cart and Review")."""
     cart = cart_get_or_create(account=account, contact=contact)
-    quotes = list(cart.quotes.filter(account=account).order_by("pk"))
+    quotes = list(cart.quotes.visible_to(account).order_by("pk"))
     if not quotes:
         raise QuoteError(_("Your cart is empty."))
+    quotes_currency(quotes=quotes)
     now = timezone.now()
     blocked = [quote for quote in quotes if not quote.is_open_at(now)]
     if blocked:
@@ -205,15 +222,14 @@ def cart_check(*, account: CompanyAccount, contact: User) -> list[Quote]:
 def _open_quotes(*, account: CompanyAccount, quote_ids: Iterable[int]) -> list[Quote]:
     # No lock here: a draft changes no quote; `service_order_place` checks again under the locks.
     ids = set(quote_ids)
-    quotes = list(Quote.objects.filter(account=account, pk__in=ids).order_by("pk"))
+    quotes = list(Quote.objects.visible_to(account).filter(pk__in=ids).order_by("pk"))
     if len(quotes) != len(ids) or not quotes:
         raise QuoteError(_("Select at least one open quote."))
     now = timezone.now()
     for quote in quotes:
         if not quote.is_open_at(now):
             raise _not_open_error(quote, now)
-    if len({quote.currency for quote in quotes}) > 1:
-        raise QuoteError(_("Quotes in different currencies must be accepted one by one."))
+    quotes_currency(quotes=quotes)
     return quotes
 
 
@@ -283,6 +299,8 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
         )
         if not quotes:
             raise QuoteError(_("This service order holds no quotes."))
+        if quotes_currency(quotes=quotes) != locked.currency:
+            raise QuoteError(_("Quotes in different currencies must be accepted one by one."))
         # `now` is read under the locks: an overdue quote is never accepted, whether or not beat ran.
         now = timezone.now()
         closed = [quote for quote in quotes if not quote.is_open_at(now)]

@@ -14,13 +14,13 @@ from accounts.forms import AddressForm
 
 from . import selectors, services
 from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm
-from .models import Quote, QuoteState, ServiceOrder
+from .models import Quote, ServiceOrder
 
 PAGE_SIZE = 50
 
 
 def _get_quote_for_account(request, pk: int) -> Quote:
-    return get_object_or_404(Quote.objects.exclude(state=QuoteState.DRAFT), pk=pk, account=request.account)
+    return get_object_or_404(Quote.objects.visible_to(request.account), pk=pk)
 
 
 def _get_order_for_account(request, pk: int) -> ServiceOrder:
@@ -82,7 +82,7 @@ def quote_decline(request, pk: int):
 @require_POST
 @billing_contact_required
 def cart_add(request):
-    quote_ids = Quote.objects.open().filter(account=request.account).values_list("pk", flat=True)
+    quote_ids = Quote.objects.visible_to(request.account).open().values_list("pk", flat=True)
     form = AddToCartForm(request.POST, quote_ids=list(quote_ids))
     if not form.is_valid():
         messages.error(request, _("Select at least one open quote."))
@@ -107,7 +107,7 @@ def cart_view(request):
 @require_POST
 @billing_contact_required
 def cart_remove(request, pk: int):
-    quote = get_object_or_404(Quote, pk=pk, account=request.account)
+    quote = _get_quote_for_account(request, pk)
     services.cart_remove(account=request.account, contact=request.user, quote=quote)
     messages.success(request, _("Quote %(number)s has been removed from your cart.") % {"number": quote.number})
     return redirect("quotes:cart")
@@ -124,10 +124,24 @@ def cart_save(request):
     return redirect("quotes:cart_review")
 
 
+def _cart_refused(request, quotes: list[Quote]):
+    """A redirect to the cart, with the reason, if its quotes cannot be added up into one order."""
+    if not quotes:
+        return redirect("quotes:cart")
+    try:
+        services.quotes_currency(quotes=quotes)
+    except services.QuoteError as error:
+        messages.error(request, str(error))
+        return redirect("quotes:cart")
+    return None
+
+
 @billing_contact_required
 def cart_review(request):
     quotes = selectors.cart_quotes(account=request.account, contact=request.user)
-    if not quotes or any(not quote.is_open for quote in quotes):
+    if refused := _cart_refused(request, quotes):
+        return refused
+    if any(not quote.is_open for quote in quotes):
         return redirect("quotes:cart")
     return render(request, "quotes/cart_review.html", {
         "account": request.account, "quotes": quotes, "total": sum(quote.total for quote in quotes),
@@ -170,7 +184,7 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
 @sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
 @billing_contact_required
 def quote_checkout(request, pk: int):
-    quotes = list(selectors.with_totals(Quote.objects.filter(pk=pk, account=request.account).exclude(state=QuoteState.DRAFT)))
+    quotes = list(selectors.with_totals(Quote.objects.visible_to(request.account).filter(pk=pk)))
     if not quotes:
         raise Http404
     return _checkout(request, quotes=quotes, back_url=reverse("quotes:detail", kwargs={"pk": pk}))
@@ -180,8 +194,8 @@ def quote_checkout(request, pk: int):
 @billing_contact_required
 def cart_checkout(request):
     quotes = list(selectors.with_totals(selectors.cart_quote_queryset(account=request.account, contact=request.user)))
-    if not quotes:
-        return redirect("quotes:cart")
+    if refused := _cart_refused(request, quotes):
+        return refused
     return _checkout(request, quotes=quotes, back_url=reverse("quotes:cart_review"))
 
 
