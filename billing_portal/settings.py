@@ -280,3 +280,16 @@ SELLER_CHECK_ADDRESS = env.list("SELLER_CHECK_ADDRESS", default=[])  # where che
 LOGGING["filters"] = {"database_detail": {"()": "billing_portal.log_filters.DatabaseDetailFilter"}}
 LOGGING["handlers"]["console"]["filters"] = ["database_detail"]
 LOGGING["loggers"] = {"django.request": {"filters": ["database_detail"]}}
+
+# Request bodies -------------------------------------------------------------------------
+# No page takes files and the largest form is a few kilobytes (a 2,000-character message):
+# RequestBodyLimitMiddleware, first of all, refuses larger bodies by their Content-Length and
+# chunked bodies before anything reads them; a file part is read and dropped, never spooled to
+# disk. The proxy in front enforces the same limit (README, deployment).
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_HANDLERS = ["billing_portal.uploads.DiscardFileUploadHandler"]
+MIDDLEWARE.insert(0, "billing_portal.middleware.RequestBodyLimitMiddleware")
+# Outside CsrfViewMiddleware, so that it sees the CSRF cookie of a page with a form.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "billing_portal.middleware.PrivateNoStoreMiddleware")
