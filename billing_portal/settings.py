@@ -293,3 +293,12 @@ FILE_UPLOAD_HANDLERS = ["billing_portal.uploads.DiscardFileUploadHandler"]
 MIDDLEWARE.insert(0, "billing_portal.middleware.RequestBodyLimitMiddleware")
 # Outside CsrfViewMiddleware, so that it sees the CSRF cookie of a page with a form.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "billing_portal.middleware.PrivateNoStoreMiddleware")
+
+# PDF rendering ------------------------------------------------------------------------------
+# Only Celery workers render (a download answers "being prepared" until the file is stored). A
+# render runs under this soft time limit, a document of more lines is not rendered at all (about
+# 30 s for 5,000 lines on one core), and a worker child that grew past the memory limit (in KB)
+# is replaced after its task: WeasyPrint's memory for a large document is not given back.
+PDF_RENDER_SOFT_TIME_LIMIT = env.int("PDF_RENDER_SOFT_TIME_LIMIT", 120)
+PDF_MAX_LINES = env.int("PDF_MAX_LINES", 5000)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)

@@ -360,8 +360,13 @@ def _receipt_context(order: ServiceOrder) -> dict:
             "page_counter": pdf.counter_content(gettext("Page %(page)s of %(pages)s"))}
 
 
+def _receipt_line_count(order: ServiceOrder) -> int:
+    return QuoteLine.objects.filter(quote__service_order=order).count()
+
+
 def receipt_pdf_render(order: ServiceOrder) -> bytes:
-    """The receipt of a placed service order as PDF, in its account's language (not stored)."""
+    """The receipt of a placed service order as PDF, in its account's language (not stored); DocumentTooLarge past PDF_MAX_LINES."""
+    pdf.check_lines(_receipt_line_count(order), document=order.receipt_number or order.number)
     language = order.account.language
     with translation.override(language):
         context = _receipt_context(order)
@@ -387,6 +392,27 @@ def receipt_pdf_ensure(*, order_id: int, missing_file: bool = False) -> ServiceO
             locked.save(update_fields=["receipt_pdf"])
             logger.info("Rendered the receipt of %s", locked.number)
     return locked
+
+
+def receipt_pdf_stored(*, order: ServiceOrder) -> File | None:
+    """The order's stored receipt PDF opened for reading, or None while it is not (or no longer) stored."""
+    if not order.receipt_pdf:
+        return None
+    try:
+        return order.receipt_pdf.open("rb")
+    except FileNotFoundError:
+        logger.warning("The stored receipt of %s is missing; it is rendered again by a task.", order.number)
+        return None
+
+
+def receipt_pdf_prepare_later(*, order: ServiceOrder) -> bool:
+    """Queue the render of an order's missing receipt PDF; False if it is too long ever to be rendered."""
+    if pdf.too_many_lines(_receipt_line_count(order)):
+        return False
+    from .tasks import receipt_pdf_prepare  # tasks import this module
+
+    pdf.queue_render_once(receipt_pdf_prepare, order.pk)
+    return True
 
 
 def receipt_pdf_open(*, order: ServiceOrder) -> tuple[ServiceOrder, File]:

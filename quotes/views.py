@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import billing_contact_required
 from accounts.forms import AddressForm
+from billing_portal import pdf
 
 from . import selectors, services
 from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm
@@ -244,8 +245,10 @@ def order_receipt_pdf(request, pk: int):
     order = _get_order_for_account(request, pk)
     if not order.is_placed:
         raise Http404
-    # Normally the task has stored it already; otherwise it is rendered now, once.
-    order, file = services.receipt_pdf_open(order=order)
+    # Served from storage only: rendering takes a worker's seconds or minutes, never a web request's.
+    file = services.receipt_pdf_stored(order=order)
+    if file is None:
+        return pdf.preparing_response(request, too_large=not services.receipt_pdf_prepare_later(order=order))
     response = FileResponse(file, as_attachment=True, filename=order.receipt_filename, content_type="application/pdf")
     response["Cache-Control"] = "private, no-store"
     return response
