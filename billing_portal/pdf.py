@@ -82,9 +82,13 @@ def queue_render_once(task, pk: int) -> None:
 
 
 def preparing_response(request, *, too_large: bool = False):
-    """The small page a download answers with while its PDF is not stored yet: at once, never rendering."""
+    """The small page a download answers with while its PDF is not stored yet: at once, never rendering.
+
+    202 while the task is on its way (not an error, and logged as none); 503 for a document too
+    long ever to be rendered, which staff must see in the error log.
+    """
     response = render(request, "pdf_preparing.html", {"account": getattr(request, "account", None), "too_large": too_large},
-                      status=503)
+                      status=503 if too_large else 202)
     if not too_large:
         response["Retry-After"] = "5"
     return response
