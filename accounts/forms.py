@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import phonenumbers
 from crispy_forms.helper import FormHelper
@@ -9,6 +10,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
+from stdnum import luhn
+from stdnum.us import rtn
+
+from billing_portal.forms import DigitsField
+from billing_portal.validators import ascii_digits, reject_non_ascii_digits
 
 from .identity import canonical_user_id, validate_user_id
 from .models import CompanyAccount, PaymentMethod, Request, User
@@ -116,22 +122,18 @@ class NoEchoTextInput(forms.TextInput):
 
 @sensitive_variables()
 def luhn_valid(number: str) -> bool:
-    total = 0
-    for index, digit in enumerate(reversed(number)):
-        value = int(digit)
-        if index % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    """True for ASCII digits that pass the Luhn check; any other digit is not a card number."""
+    return bool(number) and ascii_digits(number) == number and luhn.is_valid(number)
 
 
 @sensitive_variables()
 def card_brand(number: str) -> str:
+    if not number or ascii_digits(number) != number:
+        return "Card"
     if number.startswith("4"):
         return "Visa"
-    if number[:2] in {"51", "52", "53", "54", "55"} or 2221 <= int(number[:4]) <= 2720:
+    # Four ASCII digits compare as strings the way they compare as numbers.
+    if number[:2] in {"51", "52", "53", "54", "55"} or len(number) >= 4 and "2221" <= number[:4] <= "2720":
         return "Mastercard"
     if number[:2] in {"34", "37"}:
         return "American Express"
@@ -154,25 +156,28 @@ class PaymentMethodForm(forms.Form):
 
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices, widget=forms.RadioSelect)
     card_holder = forms.CharField(label=_("Name on card"), max_length=200, required=False, validators=[reject_control_characters], widget=forms.TextInput(attrs={"autocomplete": "cc-name"}))
-    card_number = forms.CharField(
-        label=_("Card number"), max_length=40, required=False,
+    card_number = DigitsField(
+        label=_("Card number"), min_length=13, max_length=19, required=False,
         widget=NoEchoTextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+        error_messages={"invalid": _("Enter a valid card number.")},
     )
     card_exp_month = forms.TypedChoiceField(label=_("Expiry month"), choices=_month_choices, coerce=int, required=False, empty_value=None)
     card_exp_year = forms.TypedChoiceField(label=_("Expiry year"), choices=_year_choices, coerce=int, required=False, empty_value=None)
-    card_cvc = forms.CharField(
-        label=_("Security code"), max_length=4, required=False,
+    card_cvc = DigitsField(
+        label=_("Security code"), min_length=3, max_length=4, required=False,
         widget=NoEchoTextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+        error_messages={"invalid": _("Enter the 3- or 4-digit security code.")},
     )
     bank_account_holder = forms.CharField(
         label=_("Account holder"), max_length=200, required=False, validators=[reject_control_characters]
     )
-    bank_routing_number = forms.RegexField(
-        label=_("Routing number"), regex=r"^[0-9]{9}$", required=False, max_length=9,
+    bank_routing_number = DigitsField(
+        label=_("Routing number"), min_length=9, max_length=9, required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the 9-digit routing number.")},
     )
-    bank_account_number = forms.RegexField(
-        label=_("Account number"), regex=r"^[0-9]{4,17}$", required=False, max_length=17,
+    bank_account_number = DigitsField(
+        label=_("Account number"), min_length=4, max_length=17, required=False,
         widget=NoEchoTextInput(attrs={"inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the account number: 4 to 17 digits.")},
     )
@@ -186,16 +191,16 @@ class PaymentMethodForm(forms.Form):
 
     @sensitive_variables()
     def clean_card_number(self):
-        number = "".join(self.cleaned_data["card_number"].split()).replace("-", "")
-        if number and (not number.isdigit() or not 13 <= len(number) <= 19 or not luhn_valid(number)):
+        number = self.cleaned_data["card_number"]
+        if number and not luhn_valid(number):
             raise ValidationError(_("Enter a valid card number."), code="invalid_card")
         return number
 
-    def clean_card_cvc(self):
-        cvc = self.cleaned_data["card_cvc"].strip()
-        if cvc and not (cvc.isdigit() and 3 <= len(cvc) <= 4):
-            raise ValidationError(_("Enter the 3- or 4-digit security code."), code="invalid_cvc")
-        return cvc
+    def clean_bank_routing_number(self):
+        routing = self.cleaned_data["bank_routing_number"]
+        if routing and not rtn.is_valid(routing):
+            raise ValidationError(_("This routing number does not exist: check its 9 digits."), code="invalid_routing")
+        return routing
 
     @sensitive_variables()
     def clean(self):
@@ -236,6 +241,21 @@ class PaymentMethodForm(forms.Form):
         return values
 
 
+# Countries whose postal codes are digits only: (pattern, an example shown in the error).
+NUMERIC_POSTAL_CODES = {
+    "US": (r"[0-9]{5}(-[0-9]{4})?", "94105"),
+    "DE": (r"[0-9]{5}", "10117"),
+    "FR": (r"[0-9]{5}", "75001"),
+    "IT": (r"[0-9]{5}", "00184"),
+    "ES": (r"[0-9]{5}", "28001"),
+    "AT": (r"[0-9]{4}", "1010"),
+    "CH": (r"[0-9]{4}", "8001"),
+    "BE": (r"[0-9]{4}", "1000"),
+    "DK": (r"[0-9]{4}", "1050"),
+    "AU": (r"[0-9]{4}", "2000"),
+}
+
+
 class AddressForm(forms.ModelForm):
     class Meta:
         model = CompanyAccount
@@ -248,24 +268,51 @@ class AddressForm(forms.ModelForm):
             field.required = name in ("address_line1", "postal_code", "city")
             field.validators.append(reject_control_characters)
 
+    def clean_postal_code(self):
+        postal_code = self.cleaned_data["postal_code"]
+        reject_non_ascii_digits(postal_code)
+        pattern, example = NUMERIC_POSTAL_CODES.get(self.instance.country, (None, None))
+        if postal_code and pattern and not re.fullmatch(pattern, postal_code):
+            raise ValidationError(_("Enter a valid postal code, e.g. %(example)s."), code="invalid_postal_code",
+                                  params={"example": example})
+        return postal_code
+
+
+class PhoneField(forms.CharField):
+    """A phone number in any usual notation, cleaned to E.164; `region` reads numbers without a country code."""
+
+    default_error_messages = {"invalid_phone": _("Enter a valid phone number, e.g. +1 415 555 0100.")}
+
+    def __init__(self, *, region: str | None = None, **kwargs):
+        self.region = region
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values or (self.max_length and len(value) > self.max_length):
+            return value  # empty, or too long: the required and max_length checks answer
+        # phonenumbers reads ４ or ٤ as 4: refused here, like in every other numeric field.
+        reject_non_ascii_digits(value)
+        try:
+            number = phonenumbers.parse(value, self.region or None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError(self.error_messages["invalid_phone"], code="invalid_phone")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
 
 class PhoneForm(forms.Form):
-    phone = forms.CharField(label=_("Phone number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    phone = PhoneField(label=_("Phone number"))
 
     def __init__(self, *args, account: CompanyAccount, **kwargs):
         self.account = account
         kwargs.setdefault("initial", {"phone": account.phone})
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
-
-    def clean_phone(self):
-        try:
-            number = phonenumbers.parse(self.cleaned_data["phone"], self.account.country or None)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise ValidationError(_("Enter a valid phone number, e.g. +1 415 555 0100."), code="invalid_phone")
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        self.fields["phone"].region = account.country
 
 
 class InvoiceRecipientForm(forms.Form):

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from billing_portal.validators import ascii_digits_only, reject_non_ascii_digits
+
 from .identity import canonical_user_id, validate_user_id
 
 USER_ID_TAKEN = _("A user with that User ID already exists.")
@@ -33,7 +35,7 @@ class User(AbstractUser):
     # Filled from `username` on every save; sign-in, lock-out and password reset compare only this.
     username_key = models.CharField(_("canonical User ID"), max_length=450, unique=True, editable=False)
     email = models.EmailField(_("e-mail address"))
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[reject_non_ascii_digits])
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
 
     objects = PortalUserManager()
@@ -100,23 +102,25 @@ class CompanyAccount(models.Model):
 
     address_line1 = models.CharField(_("address"), max_length=200)
     address_line2 = models.CharField(_("address (line 2)"), max_length=200, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=20)
+    postal_code = models.CharField(_("postal code"), max_length=20, validators=[reject_non_ascii_digits])
     city = models.CharField(_("city"), max_length=100)
     region = models.CharField(_("state/region"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. US or DE."))
-    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +14155550100."))
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +14155550100."),
+                             validators=[reject_non_ascii_digits])
 
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.WIRE
     )
     card_holder = models.CharField(_("card holder"), max_length=200, blank=True)
     card_brand = models.CharField(_("card brand"), max_length=20, blank=True)
-    card_last4 = models.CharField(_("card last four digits"), max_length=4, blank=True)
+    card_last4 = models.CharField(_("card last four digits"), max_length=4, blank=True, validators=[ascii_digits_only])
     card_exp_month = models.PositiveSmallIntegerField(_("card expiry month"), null=True, blank=True)
     card_exp_year = models.PositiveSmallIntegerField(_("card expiry year"), null=True, blank=True)
     bank_account_holder = models.CharField(_("bank account holder"), max_length=200, blank=True)
-    bank_routing_number = models.CharField(_("routing number"), max_length=34, blank=True)
-    bank_account_last4 = models.CharField(_("bank account last four digits"), max_length=4, blank=True)
+    bank_routing_number = models.CharField(_("routing number"), max_length=34, blank=True, validators=[ascii_digits_only])
+    bank_account_last4 = models.CharField(_("bank account last four digits"), max_length=4, blank=True,
+                                          validators=[ascii_digits_only])
 
     po_number = models.CharField(_("PO number"), max_length=64, blank=True)
     po_expires_on = models.DateField(_("PO expiry date"), null=True, blank=True)

@@ -148,7 +148,7 @@ def _edit(request, *, form, template, on_valid, title, success=None):
     return render(request, template, {"form": form, "account": request.account, "title": title})
 
 
-@sensitive_post_parameters("card_number", "card_cvc", "bank_account_number")
+@sensitive_post_parameters()
 @billing_contact_required
 def payment_method_edit(request):
     form = PaymentMethodForm(request.POST or None, account=request.account)
@@ -160,6 +160,7 @@ def payment_method_edit(request):
     )
 
 
+@sensitive_post_parameters()
 @billing_contact_required
 def address_edit(request):
     form = AddressForm(request.POST or None, instance=request.account)
@@ -171,6 +172,7 @@ def address_edit(request):
     )
 
 
+@sensitive_post_parameters()
 @billing_contact_required
 def phone_edit(request):
     form = PhoneForm(request.POST or None, account=request.account)
@@ -182,6 +184,7 @@ def phone_edit(request):
     )
 
 
+@sensitive_post_parameters()
 @billing_contact_required
 def purchase_order_edit(request):
     form = PurchaseOrderForm(request.POST or None, instance=request.account)

@@ -20,6 +20,11 @@ Used by every app that produces a document (invoices, receipts); imports no app.
   from users that slipped into markup cannot fetch anything.
 - Page numbers: `counter_content(_("Page %(page)s of %(pages)s"))` turns a translated label
   into a CSS `content` value for an `@page` margin box.
+- Bounds: a web request never renders. It serves the stored file, or answers at once with
+  `preparing_response()` and queues the render task (`queue_render_once`). The tasks run under a
+  soft time limit (PDF_RENDER_SOFT_TIME_LIMIT) and refuse a document of more than PDF_MAX_LINES
+  lines (`check_lines` raises `DocumentTooLarge`); workers are replaced once they grow past
+  CELERY_WORKER_MAX_MEMORY_PER_CHILD.
 """
 
 import logging
@@ -33,7 +38,10 @@ from urllib.parse import unquote
 # WeasyPrint logs each layout step at INFO; at the portal's INFO level that floods worker logs.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
+from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles import finders  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.shortcuts import render  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.utils import translation  # noqa: E402
 from weasyprint import CSS, HTML  # noqa: E402
@@ -48,6 +56,42 @@ DEFAULT_STYLESHEETS = ("css/pdf.css",)
 
 class RefusedURL(ValueError):
     """A document asked for something outside the project's static files."""
+
+
+class DocumentTooLarge(ValueError):
+    """A document with more lines than PDF_MAX_LINES: rendering it would hold a worker for minutes."""
+
+
+def too_many_lines(count: int) -> bool:
+    return count > settings.PDF_MAX_LINES
+
+
+def check_lines(count: int, *, document: str) -> None:
+    if too_many_lines(count):
+        logger.error("Not rendering %s: %d lines, more than PDF_MAX_LINES=%d. Its PDF and any e-mail held for it wait "
+                     "until the document is split or the limit raised.", document, count, settings.PDF_MAX_LINES)
+        raise DocumentTooLarge(f"{document} has {count} lines")
+
+
+def queue_render_once(task, pk: int) -> None:
+    """Queue `task(pk)` after commit, once a minute at most per process: repeated clicks add no work."""
+    from billing_portal.celery import send_on_commit
+
+    if cache.add(f"pdf-render:{task.name}:{pk}", True, timeout=60):
+        send_on_commit(task, pk)
+
+
+def preparing_response(request, *, too_large: bool = False):
+    """The small page a download answers with while its PDF is not stored yet: at once, never rendering.
+
+    202 while the task is on its way (not an error, and logged as none); 503 for a document too
+    long ever to be rendered, which staff must see in the error log.
+    """
+    response = render(request, "pdf_preparing.html", {"account": getattr(request, "account", None), "too_large": too_large},
+                      status=503 if too_large else 202)
+    if not too_large:
+        response["Retry-After"] = "5"
+    return response
 
 
 @lru_cache(maxsize=64)
@@ -143,8 +187,7 @@ def render_pdf(
 
     `stylesheets` are static-files paths applied in order (pdf.css by default); they and
     their fonts are parsed once per thread. Rendering is synchronous and CPU-bound (about
-    100 ms for a two-page invoice): call it from a Celery task, or from a view only as a
-    fallback when no stored file exists yet.
+    100 ms for a two-page invoice, 30 s for 5,000 lines): call it from a Celery task only.
     """
     fetcher = url_fetcher or StaticOnlyURLFetcher()
     with translation.override(language):

@@ -60,12 +60,16 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # First of all: refuses an oversized or chunked body before anything reads it (Request bodies, below).
+    "billing_portal.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Outside CsrfViewMiddleware, so that it sees the CSRF cookie of a page with a form.
+    "billing_portal.middleware.PrivateNoStoreMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -308,3 +312,27 @@ SELLER_BANK_ACCOUNT_HOLDER = env("SELLER_BANK_ACCOUNT_HOLDER", default="")  # de
 SELLER_IBAN = env("SELLER_IBAN", default="DE89 3704 0044 0532 0130 00")
 SELLER_BIC = env("SELLER_BIC", default="COBADEFFXXX")
 SELLER_CHECK_ADDRESS = env.list("SELLER_CHECK_ADDRESS", default=[])  # where checks go; defaults to SELLER_ADDRESS
+
+# The log of a 500 or of a failed task never holds the customer data a database error quotes.
+LOGGING["filters"] = {"database_detail": {"()": "billing_portal.log_filters.DatabaseDetailFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["database_detail"]
+LOGGING["loggers"] = {"django.request": {"filters": ["database_detail"]}}
+
+# Request bodies -------------------------------------------------------------------------
+# No page takes files and the largest form is a few kilobytes (a 2,000-character message):
+# RequestBodyLimitMiddleware, first of all, refuses larger bodies by their Content-Length and
+# chunked bodies before anything reads them; a file part is read and dropped, never spooled to
+# disk. The proxy in front enforces the same limit (README, deployment).
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_HANDLERS = ["billing_portal.uploads.DiscardFileUploadHandler"]
+
+# PDF rendering ------------------------------------------------------------------------------
+# Only Celery workers render (a download answers "being prepared" until the file is stored). A
+# render runs under this soft time limit, a document of more lines is not rendered at all (about
+# 30 s for 5,000 lines on one core), and a worker child that grew past the memory limit (in KB)
+# is replaced after its task: WeasyPrint's memory for a large document is not given back.
+PDF_RENDER_SOFT_TIME_LIMIT = env.int("PDF_RENDER_SOFT_TIME_LIMIT", 120)
+PDF_MAX_LINES = env.int("PDF_MAX_LINES", 5000)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)

@@ -270,7 +270,8 @@ def invoice_pdf_context(invoice: Invoice) -> dict:
 
 
 def invoice_pdf_render(invoice: Invoice) -> bytes:
-    """The PDF of an issued invoice, in its account's language (not stored)."""
+    """The PDF of an issued invoice, in its account's language (not stored); DocumentTooLarge past PDF_MAX_LINES."""
+    pdf.check_lines(invoice.lines.count(), document=invoice.number)
     return pdf.render_pdf(PDF_TEMPLATE, invoice_pdf_context(invoice), language=invoice.account.language)
 
 
@@ -296,6 +297,27 @@ def invoice_pdf_ensure(*, invoice_id: int, missing_file: bool = False) -> Invoic
             locked.save(update_fields=["pdf"])
             logger.info("Rendered the PDF of %s", locked.number)
     return locked
+
+
+def invoice_pdf_stored(*, invoice: Invoice) -> File | None:
+    """The invoice's stored PDF opened for reading, or None while it is not (or no longer) stored."""
+    if not invoice.pdf:
+        return None
+    try:
+        return invoice.pdf.open("rb")
+    except FileNotFoundError:
+        logger.warning("The stored PDF of %s is missing; it is rendered again by a task.", invoice.number)
+        return None
+
+
+def invoice_pdf_prepare_later(*, invoice: Invoice) -> bool:
+    """Queue the render of an invoice's missing PDF; False if it is too long ever to be rendered."""
+    if pdf.too_many_lines(invoice.lines.count()):
+        return False
+    from .tasks import invoice_pdf_prepare  # tasks import this module
+
+    pdf.queue_render_once(invoice_pdf_prepare, invoice.pk)
+    return True
 
 
 def invoice_pdf_open(*, invoice: Invoice) -> tuple[Invoice, File]:

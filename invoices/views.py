@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import billing_contact_required
+from billing_portal import pdf
 
 from . import selectors, services
 
@@ -25,8 +26,10 @@ def invoice_detail(request, pk: int):
 @billing_contact_required
 def invoice_pdf(request, pk: int):
     invoice = selectors.invoice_get_for_account(account=request.account, pk=pk)
-    # Served from storage; rendered here (once, under the row lock) only if the task has not run yet.
-    invoice, file = services.invoice_pdf_open(invoice=invoice)
+    # Served from storage only: rendering takes a worker's seconds or minutes, never a web request's.
+    file = services.invoice_pdf_stored(invoice=invoice)
+    if file is None:
+        return pdf.preparing_response(request, too_large=not services.invoice_pdf_prepare_later(invoice=invoice))
     response = FileResponse(file, as_attachment=True, filename=invoice.pdf_filename, content_type="application/pdf")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.forms import PaymentMethodForm, PortalFormHelper, reject_control_characters
-from accounts.models import PaymentMethod
+from accounts.forms import PaymentMethodForm, PhoneField, PortalFormHelper, reject_control_characters
+from accounts.models import CompanyAccount, PaymentMethod
 
 
 class DeclineForm(forms.Form):
@@ -30,16 +30,14 @@ class AddToCartForm(forms.Form):
 class AdminContactForm(forms.Form):
     admin_name = forms.CharField(label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     admin_email = forms.EmailField(label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    admin_phone = forms.CharField(
-        label=_("Phone (optional)"), max_length=40, required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
+    admin_phone = PhoneField(label=_("Phone (optional)"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, account: CompanyAccount, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
         for field in self.fields.values():
             field.validators.append(reject_control_characters)
+        self.fields["admin_phone"].region = account.country
 
 
 class CheckoutPaymentForm(PaymentMethodForm):

@@ -60,6 +60,10 @@ class QuoteState(models.TextChoices):
 
 
 class QuoteQuerySet(models.QuerySet):
+    def visible_to(self, account):
+        """The account's quotes as its billing contact may see them: drafts are staff-only and do not exist."""
+        return self.filter(account=account).exclude(state=QuoteState.DRAFT)
+
     def open(self, now=None):
         """Submitted and not yet past `expires_at`, whether or not the expiry task has run."""
         return self.filter(state=QuoteState.SUBMITTED, expires_at__gt=now or timezone.now())

@@ -41,8 +41,7 @@ def _in_cart(account: CompanyAccount, contact: User) -> Exists:
 def quote_counts_for_account(*, account: CompanyAccount, contact: User, now: datetime | None = None) -> dict[str, int]:
     """The left menu's counts and the number of quotes in the contact's cart, in one query."""
     now = now or timezone.now()
-    customer_visible = Quote.objects.filter(account=account).exclude(state=QuoteState.DRAFT)
-    return customer_visible.aggregate(
+    return Quote.objects.visible_to(account).aggregate(
         **{menu: Count("pk", filter=_state_filter(menu, now)) for menu in MENU},
         cart=Count("pk", filter=Q(_in_cart(account, contact))),
     )
@@ -52,7 +51,7 @@ def quote_list_for_account(*, account: CompanyAccount, contact: User, menu: str,
     now = now or timezone.now()
     order = ["expires_at", "pk"] if menu == "open" else ["-decided_at", "-submitted_at", "-pk"]
     return (
-        with_totals(Quote.objects.filter(account=account).filter(_state_filter(menu, now)))
+        with_totals(Quote.objects.visible_to(account).filter(_state_filter(menu, now)))
         .annotate(in_cart=_in_cart(account, contact))
         .select_related("decided_by")
         .order_by(*order)
@@ -62,7 +61,7 @@ def quote_list_for_account(*, account: CompanyAccount, contact: User, menu: str,
 def quote_detail_for_account(*, account: CompanyAccount, pk: int) -> Quote:
     """Drafts are staff-only: to the customer they do not exist."""
     queryset = with_totals(
-        Quote.objects.filter(account=account).exclude(state=QuoteState.DRAFT)
+        Quote.objects.visible_to(account)
         .select_related("account_manager", "decided_by", "service_order")
     )
     quote = get_object_or_404(queryset, pk=pk)
@@ -79,7 +78,7 @@ def quotes_with_lines(queryset: QuerySet[Quote]) -> list[Quote]:
 
 
 def cart_quote_queryset(*, account: CompanyAccount, contact: User) -> QuerySet[Quote]:
-    return Quote.objects.filter(account=account, carts__account=account, carts__contact=contact).order_by("pk")
+    return Quote.objects.visible_to(account).filter(carts__account=account, carts__contact=contact).order_by("pk")
 
 
 def cart_quotes(*, account: CompanyAccount, contact: User) -> list[Quote]:

@@ -69,6 +69,14 @@ def _not_open_error(quote: Quote, now: datetime) -> QuoteError:
     return QuoteError(_("Quote %(number)s is not open.") % {"number": quote.number})
 
 
+def quotes_currency(*, quotes: Iterable[Quote]) -> str:
+    """The one currency of `quotes`: amounts in different currencies are never added up."""
+    currencies = {quote.currency for quote in quotes}
+    if len(currencies) != 1:
+        raise QuoteError(_("Quotes in different currencies must be accepted one by one."))
+    return currencies.pop()
+
+
 def _quote_total(quote: Quote) -> Decimal:
     return quote.lines.aggregate(total=Sum("line_total"))["total"] or Decimal("0.00")
 
@@ -168,9 +176,17 @@ def cart_add(*, account: CompanyAccount, contact: User, quote_ids: Iterable[int]
     """Put the account's open quotes among `quote_ids` in the cart; returns how many are in it now."""
     with transaction.atomic():
         cart = cart_get_or_create(account=account, contact=contact)
-        quotes = list(Quote.objects.open().filter(account=account, pk__in=list(quote_ids)))
+        # Locked so that two tabs adding quotes at once cannot fill one cart with two currencies.
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        quotes = list(Quote.objects.visible_to(account).open().filter(pk__in=list(quote_ids)))
         if not quotes:
             raise QuoteError(_("Select at least one open quote."))
+        held = sorted(set(cart.quotes.values_list("currency", flat=True)))
+        adding = sorted({quote.currency for quote in quotes} - set(held))
+        if held and adding:
+            raise QuoteError(_("Your cart holds quotes in %(held)s. Place that order first, or remove them, to add a quote "
+                               "in %(adding)s.") % {"held": ", ".join(held), "adding": ", ".join(adding)})
+        quotes_currency(quotes=quotes)
         cart.quotes.add(*quotes)
         cart.save(update_fields=["updated_at"])
         return cart.quotes.count()
@@ -186,9 +202,10 @@ def cart_remove(*, account: CompanyAccount, contact: User, quote: Quote) -> None
 def cart_check(*, account: CompanyAccount, contact: User) -> list[Quote]:
     """The cart's quotes, if every one of them can still be accepted ("Save Cart and Review")."""
     cart = cart_get_or_create(account=account, contact=contact)
-    quotes = list(cart.quotes.filter(account=account).order_by("pk"))
+    quotes = list(cart.quotes.visible_to(account).order_by("pk"))
     if not quotes:
         raise QuoteError(_("Your cart is empty."))
+    quotes_currency(quotes=quotes)
     now = timezone.now()
     blocked = [quote for quote in quotes if not quote.is_open_at(now)]
     if blocked:
@@ -205,15 +222,14 @@ def cart_check(*, account: CompanyAccount, contact: User) -> list[Quote]:
 def _open_quotes(*, account: CompanyAccount, quote_ids: Iterable[int]) -> list[Quote]:
     # No lock here: a draft changes no quote; `service_order_place` checks again under the locks.
     ids = set(quote_ids)
-    quotes = list(Quote.objects.filter(account=account, pk__in=ids).order_by("pk"))
+    quotes = list(Quote.objects.visible_to(account).filter(pk__in=ids).order_by("pk"))
     if len(quotes) != len(ids) or not quotes:
         raise QuoteError(_("Select at least one open quote."))
     now = timezone.now()
     for quote in quotes:
         if not quote.is_open_at(now):
             raise _not_open_error(quote, now)
-    if len({quote.currency for quote in quotes}) > 1:
-        raise QuoteError(_("Quotes in different currencies must be accepted one by one."))
+    quotes_currency(quotes=quotes)
     return quotes
 
 
@@ -283,6 +299,8 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
         )
         if not quotes:
             raise QuoteError(_("This service order holds no quotes."))
+        if quotes_currency(quotes=quotes) != locked.currency:
+            raise QuoteError(_("Quotes in different currencies must be accepted one by one."))
         # `now` is read under the locks: an overdue quote is never accepted, whether or not beat ran.
         now = timezone.now()
         closed = [quote for quote in quotes if not quote.is_open_at(now)]
@@ -342,8 +360,13 @@ def _receipt_context(order: ServiceOrder) -> dict:
             "page_counter": pdf.counter_content(gettext("Page %(page)s of %(pages)s"))}
 
 
+def _receipt_line_count(order: ServiceOrder) -> int:
+    return QuoteLine.objects.filter(quote__service_order=order).count()
+
+
 def receipt_pdf_render(order: ServiceOrder) -> bytes:
-    """The receipt of a placed service order as PDF, in its account's language (not stored)."""
+    """The receipt of a placed service order as PDF, in its account's language (not stored); DocumentTooLarge past PDF_MAX_LINES."""
+    pdf.check_lines(_receipt_line_count(order), document=order.receipt_number or order.number)
     language = order.account.language
     with translation.override(language):
         context = _receipt_context(order)
@@ -369,6 +392,27 @@ def receipt_pdf_ensure(*, order_id: int, missing_file: bool = False) -> ServiceO
             locked.save(update_fields=["receipt_pdf"])
             logger.info("Rendered the receipt of %s", locked.number)
     return locked
+
+
+def receipt_pdf_stored(*, order: ServiceOrder) -> File | None:
+    """The order's stored receipt PDF opened for reading, or None while it is not (or no longer) stored."""
+    if not order.receipt_pdf:
+        return None
+    try:
+        return order.receipt_pdf.open("rb")
+    except FileNotFoundError:
+        logger.warning("The stored receipt of %s is missing; it is rendered again by a task.", order.number)
+        return None
+
+
+def receipt_pdf_prepare_later(*, order: ServiceOrder) -> bool:
+    """Queue the render of an order's missing receipt PDF; False if it is too long ever to be rendered."""
+    if pdf.too_many_lines(_receipt_line_count(order)):
+        return False
+    from .tasks import receipt_pdf_prepare  # tasks import this module
+
+    pdf.queue_render_once(receipt_pdf_prepare, order.pk)
+    return True
 
 
 def receipt_pdf_open(*, order: ServiceOrder) -> tuple[ServiceOrder, File]:

@@ -11,16 +11,17 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import billing_contact_required
 from accounts.forms import AddressForm
+from billing_portal import pdf
 
 from . import selectors, services
 from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm
-from .models import Quote, QuoteState, ServiceOrder
+from .models import Quote, ServiceOrder
 
 PAGE_SIZE = 50
 
 
 def _get_quote_for_account(request, pk: int) -> Quote:
-    return get_object_or_404(Quote.objects.exclude(state=QuoteState.DRAFT), pk=pk, account=request.account)
+    return get_object_or_404(Quote.objects.visible_to(request.account), pk=pk)
 
 
 def _get_order_for_account(request, pk: int) -> ServiceOrder:
@@ -82,7 +83,7 @@ def quote_decline(request, pk: int):
 @require_POST
 @billing_contact_required
 def cart_add(request):
-    quote_ids = Quote.objects.open().filter(account=request.account).values_list("pk", flat=True)
+    quote_ids = Quote.objects.visible_to(request.account).open().values_list("pk", flat=True)
     form = AddToCartForm(request.POST, quote_ids=list(quote_ids))
     if not form.is_valid():
         messages.error(request, _("Select at least one open quote."))
@@ -107,7 +108,7 @@ def cart_view(request):
 @require_POST
 @billing_contact_required
 def cart_remove(request, pk: int):
-    quote = get_object_or_404(Quote, pk=pk, account=request.account)
+    quote = _get_quote_for_account(request, pk)
     services.cart_remove(account=request.account, contact=request.user, quote=quote)
     messages.success(request, _("Quote %(number)s has been removed from your cart.") % {"number": quote.number})
     return redirect("quotes:cart")
@@ -124,10 +125,24 @@ def cart_save(request):
     return redirect("quotes:cart_review")
 
 
+def _cart_refused(request, quotes: list[Quote]):
+    """A redirect to the cart, with the reason, if its quotes cannot be added up into one order."""
+    if not quotes:
+        return redirect("quotes:cart")
+    try:
+        services.quotes_currency(quotes=quotes)
+    except services.QuoteError as error:
+        messages.error(request, str(error))
+        return redirect("quotes:cart")
+    return None
+
+
 @billing_contact_required
 def cart_review(request):
     quotes = selectors.cart_quotes(account=request.account, contact=request.user)
-    if not quotes or any(not quote.is_open for quote in quotes):
+    if refused := _cart_refused(request, quotes):
+        return refused
+    if any(not quote.is_open for quote in quotes):
         return redirect("quotes:cart")
     return render(request, "quotes/cart_review.html", {
         "account": request.account, "quotes": quotes, "total": sum(quote.total for quote in quotes),
@@ -143,7 +158,7 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
         {"admin_name": request.user.get_full_name(), "admin_email": request.user.email}
     )
     data = request.POST if request.method == "POST" else None
-    admin_form = AdminContactForm(data, initial=initial, prefix="admin")
+    admin_form = AdminContactForm(data, initial=initial, prefix="admin", account=account)
     payment_form = CheckoutPaymentForm(data, account=account)
     address_form = AddressForm(data, instance=account, prefix="address")
     closed = [quote for quote in quotes if not quote.is_open]
@@ -167,21 +182,21 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
     })
 
 
-@sensitive_post_parameters("card_number", "card_cvc", "bank_account_number")
+@sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
 @billing_contact_required
 def quote_checkout(request, pk: int):
-    quotes = list(selectors.with_totals(Quote.objects.filter(pk=pk, account=request.account).exclude(state=QuoteState.DRAFT)))
+    quotes = list(selectors.with_totals(Quote.objects.visible_to(request.account).filter(pk=pk)))
     if not quotes:
         raise Http404
     return _checkout(request, quotes=quotes, back_url=reverse("quotes:detail", kwargs={"pk": pk}))
 
 
-@sensitive_post_parameters("card_number", "card_cvc", "bank_account_number")
+@sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
 @billing_contact_required
 def cart_checkout(request):
     quotes = list(selectors.with_totals(selectors.cart_quote_queryset(account=request.account, contact=request.user)))
-    if not quotes:
-        return redirect("quotes:cart")
+    if refused := _cart_refused(request, quotes):
+        return refused
     return _checkout(request, quotes=quotes, back_url=reverse("quotes:cart_review"))
 
 
@@ -230,8 +245,10 @@ def order_receipt_pdf(request, pk: int):
     order = _get_order_for_account(request, pk)
     if not order.is_placed:
         raise Http404
-    # Normally the task has stored it already; otherwise it is rendered now, once.
-    order, file = services.receipt_pdf_open(order=order)
+    # Served from storage only: rendering takes a worker's seconds or minutes, never a web request's.
+    file = services.receipt_pdf_stored(order=order)
+    if file is None:
+        return pdf.preparing_response(request, too_large=not services.receipt_pdf_prepare_later(order=order))
     response = FileResponse(file, as_attachment=True, filename=order.receipt_filename, content_type="application/pdf")
     response["Cache-Control"] = "private, no-store"
     return response

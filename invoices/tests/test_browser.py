@@ -3,7 +3,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from invoices import services
+from invoices import services, tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,8 +23,12 @@ def test_a_contact_opens_an_invoice_and_downloads_its_pdf(signed_in_page, live_s
     page.get_by_role("link", name=invoice.number).click()
     assert page.get_by_role("heading", level=1).inner_text().startswith(f"Invoice {invoice.number}")
     assert page.get_by_role("button", name="Print").is_visible()
+    # The render task has not run (no worker here): the page says so at once, and offers to try again.
+    page.get_by_role("link", name="Download PDF").click()
+    assert page.get_by_text("This PDF is being prepared. Try again in a moment.").is_visible()
+    tasks.invoice_pdf_prepare(invoice.pk)
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download PDF").click()
+        page.get_by_role("link", name="Try again").click()
     download = download_info.value
 
     assert download.suggested_filename == f"{invoice.number}.pdf"

@@ -1,12 +1,16 @@
 import io
 import threading
+import time
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
-from invoices import services
+from celery.exceptions import SoftTimeLimitExceeded
+
+from billing_portal import pdf
+from invoices import services, tasks
 from invoices.models import Invoice
 from invoices.tests.factories import InvoiceFactory, IssuedInvoiceFactory
 
@@ -31,22 +35,70 @@ def _body(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
-def test_it_downloads_the_invoice_as_a_pdf(contact_client, issued):
+@pytest.fixture
+def queued(monkeypatch):
+    """The render tasks a download queues, instead of sending them to the broker."""
+    from django.core.cache import cache
+
+    from invoices import tasks
+
+    cache.clear()
+    calls = []
+    monkeypatch.setattr(tasks.invoice_pdf_prepare, "delay", lambda *args: calls.append(args))
+    return calls
+
+
+@pytest.fixture
+def never_renders(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a web request rendered a PDF")
+
+    monkeypatch.setattr(pdf, "render_pdf", refuse)
+
+
+def test_it_downloads_the_stored_pdf(contact_client, issued):
+    services.invoice_pdf_ensure(invoice_id=issued.pk)
     response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'attachment; filename="{issued.number}.pdf"'
+    assert response["Cache-Control"] == "private, no-store"
     assert issued.number in PdfReader(io.BytesIO(_body(response))).pages[0].extract_text()
 
 
-def test_it_renders_once_when_the_task_has_not_run_yet_and_stores_the_file(contact_client, issued, renders):
-    first = _body(contact_client.get(reverse("invoices:pdf", args=[issued.pk])))
-    second = _body(contact_client.get(reverse("invoices:pdf", args=[issued.pk])))
+def test_before_the_task_has_run_it_answers_at_once_and_queues_the_render(
+    contact_client, issued, queued, never_renders, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        started = time.monotonic()
+        response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
+        elapsed = time.monotonic() - started
 
+    assert response.status_code == 202
+    assert response["Retry-After"] == "5"
+    assert "This PDF is being prepared. Try again in a moment." in response.content.decode()
+    assert elapsed < 1
+    assert queued == [(issued.pk,)]
+
+
+def test_after_the_task_has_run_the_download_serves_the_file(contact_client, issued, queued, renders):
+    contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
+    tasks.invoice_pdf_prepare(issued.pk)
+
+    response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
+
+    assert response.status_code == 200
+    assert issued.number in PdfReader(io.BytesIO(_body(response))).pages[0].extract_text()
     assert renders == [issued.pk]
-    assert first == second
     assert Invoice.objects.get(pk=issued.pk).pdf.name == f"invoices/{issued.issue_date:%Y}/{issued.number}.pdf"
+
+
+def test_repeated_downloads_queue_one_render(contact_client, issued, queued, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
+    assert queued == [(issued.pk,)]
 
 
 def test_it_serves_a_stored_pdf_without_rendering(contact_client, issued, renders):
@@ -59,15 +111,59 @@ def test_it_serves_a_stored_pdf_without_rendering(contact_client, issued, render
     assert renders == []
 
 
-def test_it_renders_again_when_the_stored_file_is_gone(contact_client, issued, renders):
+def test_a_lost_stored_file_is_queued_for_rendering_again(contact_client, issued, queued, request,
+                                                           django_capture_on_commit_callbacks):
+    invoice = services.invoice_pdf_ensure(invoice_id=issued.pk)
+    invoice.pdf.storage.delete(invoice.pdf.name)
+    request.getfixturevalue("never_renders")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
+
+    assert response.status_code == 202
+    assert queued == [(issued.pk,)]
+
+
+def test_the_task_renders_a_lost_file_again(contact_client, issued, renders):
     invoice = services.invoice_pdf_ensure(invoice_id=issued.pk)
     invoice.pdf.storage.delete(invoice.pdf.name)
 
-    response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
+    tasks.invoice_pdf_prepare(issued.pk)
 
-    assert response.status_code == 200
-    assert issued.number in PdfReader(io.BytesIO(_body(response))).pages[0].extract_text()
+    assert contact_client.get(reverse("invoices:pdf", args=[issued.pk])).status_code == 200
     assert renders == [issued.pk, issued.pk]
+
+
+def test_a_credit_note_is_served_the_same_way(contact_client, issued, staff, queued, never_renders,
+                                              django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():
+        note = services.invoice_credit_note_issue(invoice=issued, actor=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = contact_client.get(reverse("invoices:pdf", args=[note.pk]))
+    assert response.status_code == 202
+    assert queued == [(note.pk,)]
+
+
+def test_a_document_over_the_line_limit_is_never_rendered(contact_client, issued, settings, queued, caplog):
+    settings.PDF_MAX_LINES = 1
+
+    response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
+    assert response.status_code == 503
+    assert "This document is too long to be made into a PDF here." in response.content.decode()
+    assert queued == []
+    with pytest.raises(pdf.DocumentTooLarge):
+        tasks.invoice_pdf_prepare(issued.pk)
+    assert f"Not rendering {issued.number}: 2 lines, more than PDF_MAX_LINES=1" in caplog.text
+    assert not Invoice.objects.get(pk=issued.pk).pdf
+
+
+def test_the_render_tasks_are_bounded_in_time():
+    from quotes import tasks as quote_tasks
+
+    for task in (tasks.invoice_pdf_prepare, tasks.invoice_delivery_send, quote_tasks.receipt_pdf_prepare,
+                 quote_tasks.receipt_send):
+        assert task.soft_time_limit == 120 and task.time_limit == 150
+        assert SoftTimeLimitExceeded in task.dont_autoretry_for
 
 
 def test_it_is_404_for_another_accounts_pdf(contact_client, other_account, renders):

@@ -13,10 +13,16 @@ from quotes.tests.factories import SubmittedQuoteFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
+FOREIGN_DIGITS = ["４１１１ １１１１ １１１１ １１１１", "٤١١١١١١١١١١١١١١١", "⁴¹¹¹¹¹¹¹¹¹¹¹¹¹¹¹", "٧٣٧", "０２１０００２１",
+                  "+1 ４１５ ５５５ ０１２３", "١٠٠٠١", "²²²¹⁰⁰⁰⁰⁰⁰⁰⁰⁰⁰⁰⁹"]
+
 values = st.one_of(
     st.text(max_size=300),
     st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Zs", "So"]), max_size=50),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    # Digits other than ASCII 0-9: str.isdigit() and int() take them, the database's checks do not.
+    st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=20),
+    st.sampled_from(FOREIGN_DIGITS),
     st.sampled_from(["", "-1", "0", "1e309", "NaN", "<script>alert(1)</script>", "x" * 5000, "2025-02-31",
                      "00000000-0000-0000-0000-000000000000", "card", "direct_debit", "4111111111111111"]),
 )

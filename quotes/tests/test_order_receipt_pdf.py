@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from quotes import services
+from billing_portal import pdf
+from quotes import services, tasks
 
 from .helpers import draft_order
 
@@ -12,9 +13,42 @@ def url(order):
     return reverse("quotes:order_receipt_pdf", kwargs={"pk": order.pk})
 
 
-def test_it_serves_the_receipt_rendering_it_if_the_task_has_not_run(contact_client, account, contact, open_quote):
+@pytest.fixture
+def queued(monkeypatch):
+    from django.core.cache import cache
+
+    cache.clear()
+    calls = []
+    monkeypatch.setattr(tasks.receipt_pdf_prepare, "delay", lambda *args: calls.append(args))
+    return calls
+
+
+@pytest.fixture
+def never_renders(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a web request rendered a PDF")
+
+    monkeypatch.setattr(pdf, "render_pdf", refuse)
+
+
+def test_before_the_task_has_run_it_answers_at_once_and_queues_the_render(
+    contact_client, account, contact, open_quote, queued, never_renders, django_capture_on_commit_callbacks
+):
     order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = contact_client.get(url(order))
+    assert response.status_code == 202
+    assert "This PDF is being prepared. Try again in a moment." in response.content.decode()
+    assert queued == [(order.pk,)]
+
+
+def test_after_the_task_has_run_it_serves_the_receipt(contact_client, account, contact, open_quote, queued):
+    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    contact_client.get(url(order))
+    tasks.receipt_pdf_prepare(order.pk)
+
     response = contact_client.get(url(order))
+
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert f'filename="{order.receipt_number}.pdf"' in response["Content-Disposition"]
@@ -40,18 +74,18 @@ def test_it_is_404_for_another_account(client, account, contact, open_quote, oth
     assert client.get(url(order)).status_code == 404
 
 
-@pytest.mark.django_db
-def test_a_lost_stored_receipt_is_rendered_again(contact_client, account, contact):
-    from quotes import services as quote_services
-    from quotes.tests.factories import SubmittedQuoteFactory
-    from quotes.tests.helpers import draft_order
-
-    order = quote_services.service_order_place(
-        order=draft_order(account=account, contact=contact, quotes=[SubmittedQuoteFactory(account=account)]), actor=contact
-    )
-    order = quote_services.receipt_pdf_ensure(order_id=order.pk)
+def test_a_lost_stored_receipt_is_queued_and_rendered_again_by_the_task(contact_client, account, contact, open_quote,
+                                                                        queued, django_capture_on_commit_callbacks):
+    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    order = services.receipt_pdf_ensure(order_id=order.pk)
     order.receipt_pdf.storage.delete(order.receipt_pdf.name)
-    response = contact_client.get(reverse("quotes:order_receipt_pdf", args=[order.pk]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert contact_client.get(url(order)).status_code == 202
+    assert queued == [(order.pk,)]
+    tasks.receipt_pdf_prepare(order.pk)
+
+    response = contact_client.get(url(order))
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
