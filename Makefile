@@ -1,6 +1,6 @@
 # make run         - install, migrate, seed demo data, serve the portal with a Celery worker and beat
 #                    (PORT=8000; an embedded PostgreSQL under var/ unless DATABASE_URL is set)
-# make test        - install, then run the whole suite on PostgreSQL and Redis
+# make test        - install, lint, then run the whole suite on PostgreSQL and Redis
 # make reset-demo  - forget the embedded database, stored PDFs and queued tasks of `make run`
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/billing_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 
-.PHONY: run reset-demo test soak bench deps system-deps check-services messages clean
+.PHONY: run reset-demo lint test soak bench deps system-deps check-services messages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -53,7 +53,13 @@ reset-demo: deps
 check-services:
 	@$(PY) scripts/check_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
 
+# make lint: ruff's checks and formatting (pyproject.toml); the same as the pre-commit hooks
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 test: $(VENV)/.dev
+	@$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory system-deps EXTRA_DEBIAN_PACKAGES="chromium poppler-utils"
 	@$(MAKE) --no-print-directory check-services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest

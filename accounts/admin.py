@@ -109,7 +109,9 @@ class UserAdmin(DjangoUserAdmin):
         if not change:
             services.user_create(user=obj, actor=request.user)
             return
-        services.user_update(user=obj, actor=request.user, values={name: form.cleaned_data[name] for name in form.changed_data})
+        services.user_update(
+            user=obj, actor=request.user, values={name: form.cleaned_data[name] for name in form.changed_data}
+        )
 
     def save_related(self, request, form, formsets, change):
         # Groups and permissions were set by user_update in save_model, with their audit entry.
@@ -131,18 +133,54 @@ class InvoiceRecipientInline(admin.TabularInline):
 
 @admin.register(CompanyAccount)
 class CompanyAccountAdmin(admin.ModelAdmin):
-    list_display = ["number", "name", "billing_contact", "account_manager", "country", "payment_method", "auto_renew", "is_active"]
+    list_display = [
+        "number",
+        "name",
+        "billing_contact",
+        "account_manager",
+        "country",
+        "payment_method",
+        "auto_renew",
+        "is_active",
+    ]
     list_filter = ["is_active", "payment_method", "country", "auto_renew", "billing_interval", "account_manager"]
     search_fields = ["number", "name", "billing_contact__username", "billing_contact__email", "po_number"]
     list_select_related = ["billing_contact", "account_manager"]
     autocomplete_fields = ["billing_contact", "account_manager"]
     inlines = [InvoiceRecipientInline, AuditEntryInline]
-    readonly_fields = ["card_brand", "card_last4", "card_exp_month", "card_exp_year", "bank_account_last4", "created_at"]
+    readonly_fields = [
+        "card_brand",
+        "card_last4",
+        "card_exp_month",
+        "card_exp_year",
+        "bank_account_last4",
+        "created_at",
+    ]
     fieldsets = [
-        (None, {"fields": ["number", "name", "is_active", "account_manager", "billing_contact", "language", "currency"]}),
-        (_("Address"), {"fields": ["address_line1", "address_line2", "postal_code", "city", "region", "country", "phone"]}),
-        (_("Payment"), {"fields": ["payment_method", "card_holder", "card_brand", "card_last4", "card_exp_month", "card_exp_year",
-                                   "bank_account_holder", "bank_routing_number", "bank_account_last4"]}),
+        (
+            None,
+            {"fields": ["number", "name", "is_active", "account_manager", "billing_contact", "language", "currency"]},
+        ),
+        (
+            _("Address"),
+            {"fields": ["address_line1", "address_line2", "postal_code", "city", "region", "country", "phone"]},
+        ),
+        (
+            _("Payment"),
+            {
+                "fields": [
+                    "payment_method",
+                    "card_holder",
+                    "card_brand",
+                    "card_last4",
+                    "card_exp_month",
+                    "card_exp_year",
+                    "bank_account_holder",
+                    "bank_routing_number",
+                    "bank_account_last4",
+                ]
+            },
+        ),
         (_("Subscription"), {"fields": ["po_number", "po_expires_on", "billing_interval", "auto_renew", "created_at"]}),
     ]
 
@@ -166,7 +204,9 @@ class CompanyAccountAdmin(admin.ModelAdmin):
         for recipient in formset.deleted_objects:
             services.invoice_recipient_remove(recipient=recipient, actor=request.user)
         for recipient, _changed in formset.changed_objects:
-            services.invoice_recipient_remove(recipient=InvoiceRecipient.objects.get(pk=recipient.pk), actor=request.user)
+            services.invoice_recipient_remove(
+                recipient=InvoiceRecipient.objects.get(pk=recipient.pk), actor=request.user
+            )
         for recipient in [*formset.new_objects, *(obj for obj, _changed in formset.changed_objects)]:
             try:
                 services.invoice_recipient_add(account=form.instance, actor=request.user, email=recipient.email)

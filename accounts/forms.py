@@ -35,7 +35,9 @@ class PortalFormHelper(FormHelper):
 
 class SignInForm(auth_forms.AuthenticationForm):
     username = auth_forms.UsernameField(
-        label=_("User ID"), max_length=254, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
+        label=_("User ID"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     error_messages = {"invalid_login": INVALID_LOGIN, "inactive": INVALID_LOGIN}
 
@@ -50,7 +52,11 @@ class SignInForm(auth_forms.AuthenticationForm):
 
 
 class UserIDPasswordResetForm(forms.Form):
-    user_id = forms.CharField(label=_("User ID"), max_length=254, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    user_id = forms.CharField(
+        label=_("User ID"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,7 +64,9 @@ class UserIDPasswordResetForm(forms.Form):
 
     def get_user(self) -> User | None:
         return (
-            User.objects.filter(username_key=canonical_user_id(self.cleaned_data["user_id"]), is_active=True, is_staff=False)
+            User.objects.filter(
+                username_key=canonical_user_id(self.cleaned_data["user_id"]), is_active=True, is_staff=False
+            )
             .filter(billing_accounts__is_active=True)
             .first()
         )
@@ -68,12 +76,16 @@ class UserIDPasswordResetForm(forms.Form):
         so that being over a limit reveals nothing about the User ID."""
         period = settings.RATE_LIMIT_PERIOD
         per_user_id = rate_limit_hit(
-            scope="password-reset-user-id", identity=canonical_user_id(self.cleaned_data["user_id"]),
-            limit=settings.PASSWORD_RESET_LIMIT_PER_USER_ID, period=period,
+            scope="password-reset-user-id",
+            identity=canonical_user_id(self.cleaned_data["user_id"]),
+            limit=settings.PASSWORD_RESET_LIMIT_PER_USER_ID,
+            period=period,
         )
         per_address = rate_limit_hit(
-            scope="password-reset-address", identity=client_address(request),
-            limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, period=period,
+            scope="password-reset-address",
+            identity=client_address(request),
+            limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
+            period=period,
         )
         return per_user_id and per_address
 
@@ -110,7 +122,9 @@ class InvitationPasswordForm(auth_forms.SetPasswordForm):
     def save(self, commit=True):
         from .services import billing_contact_invitation_accept
 
-        return billing_contact_invitation_accept(token=self.token, user=self.user, password=self.cleaned_data["new_password1"])
+        return billing_contact_invitation_accept(
+            token=self.token, user=self.user, password=self.cleaned_data["new_password1"]
+        )
 
 
 class NoEchoTextInput(forms.TextInput):
@@ -137,7 +151,7 @@ def card_brand(number: str) -> str:
         return "Mastercard"
     if number[:2] in {"34", "37"}:
         return "American Express"
-    if number.startswith("6011") or number.startswith("65"):
+    if number.startswith(("6011", "65")):
         return "Discover"
     return "Card"
 
@@ -154,17 +168,35 @@ def _year_choices():
 class PaymentMethodForm(forms.Form):
     """Only the brand, last four digits, expiry and holder of a card reach `cleaned_data`'s consumers."""
 
-    payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices, widget=forms.RadioSelect)
-    card_holder = forms.CharField(label=_("Name on card"), max_length=200, required=False, validators=[reject_control_characters], widget=forms.TextInput(attrs={"autocomplete": "cc-name"}))
+    payment_method = forms.ChoiceField(
+        label=_("Payment method"), choices=PaymentMethod.choices, widget=forms.RadioSelect
+    )
+    card_holder = forms.CharField(
+        label=_("Name on card"),
+        max_length=200,
+        required=False,
+        validators=[reject_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
+    )
     card_number = DigitsField(
-        label=_("Card number"), min_length=13, max_length=19, required=False,
+        label=_("Card number"),
+        min_length=13,
+        max_length=19,
+        required=False,
         widget=NoEchoTextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
         error_messages={"invalid": _("Enter a valid card number.")},
     )
-    card_exp_month = forms.TypedChoiceField(label=_("Expiry month"), choices=_month_choices, coerce=int, required=False, empty_value=None)
-    card_exp_year = forms.TypedChoiceField(label=_("Expiry year"), choices=_year_choices, coerce=int, required=False, empty_value=None)
+    card_exp_month = forms.TypedChoiceField(
+        label=_("Expiry month"), choices=_month_choices, coerce=int, required=False, empty_value=None
+    )
+    card_exp_year = forms.TypedChoiceField(
+        label=_("Expiry year"), choices=_year_choices, coerce=int, required=False, empty_value=None
+    )
     card_cvc = DigitsField(
-        label=_("Security code"), min_length=3, max_length=4, required=False,
+        label=_("Security code"),
+        min_length=3,
+        max_length=4,
+        required=False,
         widget=NoEchoTextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the 3- or 4-digit security code.")},
     )
@@ -172,20 +204,32 @@ class PaymentMethodForm(forms.Form):
         label=_("Account holder"), max_length=200, required=False, validators=[reject_control_characters]
     )
     bank_routing_number = DigitsField(
-        label=_("Routing number"), min_length=9, max_length=9, required=False,
+        label=_("Routing number"),
+        min_length=9,
+        max_length=9,
+        required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the 9-digit routing number.")},
     )
     bank_account_number = DigitsField(
-        label=_("Account number"), min_length=4, max_length=17, required=False,
+        label=_("Account number"),
+        min_length=4,
+        max_length=17,
+        required=False,
         widget=NoEchoTextInput(attrs={"inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the account number: 4 to 17 digits.")},
     )
 
     def __init__(self, *args, account: CompanyAccount, **kwargs):
         self.account = account
-        kwargs.setdefault("initial", {"payment_method": account.payment_method, "card_holder": account.card_holder,
-                                      "bank_account_holder": account.bank_account_holder})
+        kwargs.setdefault(
+            "initial",
+            {
+                "payment_method": account.payment_method,
+                "card_holder": account.card_holder,
+                "bank_account_holder": account.bank_account_holder,
+            },
+        )
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
 
@@ -227,17 +271,31 @@ class PaymentMethodForm(forms.Form):
         data = self.cleaned_data
         method = data["payment_method"]
         values = {
-            "payment_method": method, "card_holder": "", "card_brand": "", "card_last4": "",
-            "card_exp_month": None, "card_exp_year": None,
-            "bank_account_holder": "", "bank_routing_number": "", "bank_account_last4": "",
+            "payment_method": method,
+            "card_holder": "",
+            "card_brand": "",
+            "card_last4": "",
+            "card_exp_month": None,
+            "card_exp_year": None,
+            "bank_account_holder": "",
+            "bank_routing_number": "",
+            "bank_account_last4": "",
         }
         if method == PaymentMethod.CARD:
             number = data["card_number"]
-            values.update(card_holder=data["card_holder"], card_brand=card_brand(number), card_last4=number[-4:],
-                          card_exp_month=data["card_exp_month"], card_exp_year=data["card_exp_year"])
+            values.update(
+                card_holder=data["card_holder"],
+                card_brand=card_brand(number),
+                card_last4=number[-4:],
+                card_exp_month=data["card_exp_month"],
+                card_exp_year=data["card_exp_year"],
+            )
         elif method == PaymentMethod.DIRECT_DEBIT:
-            values.update(bank_account_holder=data["bank_account_holder"], bank_routing_number=data["bank_routing_number"],
-                          bank_account_last4=data["bank_account_number"][-4:])
+            values.update(
+                bank_account_holder=data["bank_account_holder"],
+                bank_routing_number=data["bank_routing_number"],
+                bank_account_last4=data["bank_account_number"][-4:],
+            )
         return values
 
 
@@ -273,8 +331,11 @@ class AddressForm(forms.ModelForm):
         reject_non_ascii_digits(postal_code)
         pattern, example = NUMERIC_POSTAL_CODES.get(self.instance.country, (None, None))
         if postal_code and pattern and not re.fullmatch(pattern, postal_code):
-            raise ValidationError(_("Enter a valid postal code, e.g. %(example)s."), code="invalid_postal_code",
-                                  params={"example": example})
+            raise ValidationError(
+                _("Enter a valid postal code, e.g. %(example)s."),
+                code="invalid_postal_code",
+                params={"example": example},
+            )
         return postal_code
 
 
@@ -362,7 +423,10 @@ class BillingContactForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, validators=[reject_control_characters])
     email = forms.EmailField(label=_("E-mail address"))
     user_id = forms.RegexField(
-        label=_("User ID"), max_length=150, regex=r"^[\w.@+-]+$", validators=[validate_user_id],
+        label=_("User ID"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        validators=[validate_user_id],
         help_text=_("A user name (acme-billing) or an e-mail address (billing@acme.example)."),
         error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
     )
@@ -372,13 +436,15 @@ class BillingContactForm(forms.Form):
         self.helper = PortalFormHelper()
 
 
-
 class EmailChangeForm(forms.Form):
     password = forms.CharField(
-        label=_("Current password"), strip=False,
+        label=_("Current password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
-    email = forms.EmailField(label=_("New e-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("New e-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     error_messages = {
         "password_incorrect": _("Your password was entered incorrectly. Please enter it again."),

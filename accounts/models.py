@@ -106,8 +106,13 @@ class CompanyAccount(models.Model):
     city = models.CharField(_("city"), max_length=100)
     region = models.CharField(_("state/region"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. US or DE."))
-    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +14155550100."),
-                             validators=[reject_non_ascii_digits])
+    phone = models.CharField(
+        _("phone"),
+        max_length=20,
+        blank=True,
+        help_text=_("E.164, e.g. +14155550100."),
+        validators=[reject_non_ascii_digits],
+    )
 
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.WIRE
@@ -118,9 +123,12 @@ class CompanyAccount(models.Model):
     card_exp_month = models.PositiveSmallIntegerField(_("card expiry month"), null=True, blank=True)
     card_exp_year = models.PositiveSmallIntegerField(_("card expiry year"), null=True, blank=True)
     bank_account_holder = models.CharField(_("bank account holder"), max_length=200, blank=True)
-    bank_routing_number = models.CharField(_("routing number"), max_length=34, blank=True, validators=[ascii_digits_only])
-    bank_account_last4 = models.CharField(_("bank account last four digits"), max_length=4, blank=True,
-                                          validators=[ascii_digits_only])
+    bank_routing_number = models.CharField(
+        _("routing number"), max_length=34, blank=True, validators=[ascii_digits_only]
+    )
+    bank_account_last4 = models.CharField(
+        _("bank account last four digits"), max_length=4, blank=True, validators=[ascii_digits_only]
+    )
 
     po_number = models.CharField(_("PO number"), max_length=64, blank=True)
     po_expires_on = models.DateField(_("PO expiry date"), null=True, blank=True)
@@ -138,7 +146,10 @@ class CompanyAccount(models.Model):
         verbose_name_plural = _("company accounts")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(card_last4="") | models.Q(card_last4__regex=r"^[0-9]{4}$"), name="account_card_last4_digits"),
+            models.CheckConstraint(
+                condition=models.Q(card_last4="") | models.Q(card_last4__regex=r"^[0-9]{4}$"),
+                name="account_card_last4_digits",
+            ),
             models.CheckConstraint(
                 condition=models.Q(bank_account_last4="") | models.Q(bank_account_last4__regex=r"^[0-9]{4}$"),
                 name="account_bank_last4_digits",
@@ -175,7 +186,9 @@ class CompanyAccount(models.Model):
 class InvoiceRecipient(models.Model):
     MAX_PER_ACCOUNT = 10
 
-    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="invoice_recipients")
+    account = models.ForeignKey(
+        CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="invoice_recipients"
+    )
     email = models.EmailField(_("e-mail address"))
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
 
@@ -201,8 +214,12 @@ class Request(models.Model):
         OPEN = "open", _("Open")
         DONE = "done", _("Done")
 
-    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="requests")
-    contact = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("billing contact"), on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="requests"
+    )
+    contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("billing contact"), on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(_("subject"), max_length=20, choices=Kind.choices)
     message = models.TextField(_("message"), max_length=2000)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -222,21 +239,31 @@ class AuditEntry(models.Model):
 
     # Empty for a change that belongs to no company account: a staff user, or an e-mail sent again.
     account = models.ForeignKey(
-        CompanyAccount, verbose_name=_("company account"), null=True, blank=True, on_delete=models.CASCADE,
+        CompanyAccount,
+        verbose_name=_("company account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="audit_entries",
     )
     # No plain index on `actor`: system changes (actor NULL, e.g. 100,000 expiries at once) would
     # pay for it on every insert; the partial index below covers the people.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,
     )
     action = models.CharField(_("action"), max_length=64)
     # Indexed as the first column of (content_type, object_id) below. No database constraint: the
     # content types are Django's own rows, deleted only through the ORM (which cascades here), and a
     # constraint check per row doubles the commit of a bulk change such as 100,000 expiries.
-    content_type = models.ForeignKey(ContentType, verbose_name=_("kind of object"), on_delete=models.CASCADE, db_index=False,
-                                     db_constraint=False)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("kind of object"), on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
     object_id = models.PositiveBigIntegerField(_("object id"))
     target = GenericForeignKey("content_type", "object_id")
     changes = models.JSONField(_("changes"), default=dict, blank=True)
@@ -269,3 +296,6 @@ class RateLimitCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window"], name="ratelimit_key_window_unique")]
+
+    def __str__(self):
+        return f"{self.count} in window {self.window}"

@@ -38,7 +38,9 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def audit_record(*, account: CompanyAccount | None, actor: User | None, action: str, target, changes: dict | None = None) -> AuditEntry:
+def audit_record(
+    *, account: CompanyAccount | None, actor: User | None, action: str, target, changes: dict | None = None
+) -> AuditEntry:
     return AuditEntry.objects.create(
         account=account,
         actor=actor,
@@ -81,7 +83,13 @@ def invoice_recipient_add(*, account: CompanyAccount, actor: User, email: str) -
                 _("An account can have at most %(max)d invoice recipients.") % {"max": InvoiceRecipient.MAX_PER_ACCOUNT}
             )
         recipient = InvoiceRecipient.objects.create(account=locked, email=email)
-        audit_record(account=locked, actor=actor, action="invoice_recipient_add", target=recipient, changes={"email": (None, email)})
+        audit_record(
+            account=locked,
+            actor=actor,
+            action="invoice_recipient_add",
+            target=recipient,
+            changes={"email": (None, email)},
+        )
     return recipient
 
 
@@ -89,7 +97,11 @@ def invoice_recipient_remove(*, recipient: InvoiceRecipient, actor: User) -> Non
     with transaction.atomic():
         locked = _lock_account(recipient.account)
         audit_record(
-            account=locked, actor=actor, action="invoice_recipient_remove", target=recipient, changes={"email": (recipient.email, None)}
+            account=locked,
+            actor=actor,
+            action="invoice_recipient_remove",
+            target=recipient,
+            changes={"email": (recipient.email, None)},
         )
         recipient.delete()
 
@@ -105,7 +117,13 @@ def request_create(*, account: CompanyAccount, contact: User, kind: str, message
         if Request.objects.filter(account=locked, created_at__gte=since).count() >= settings.REQUEST_LIMIT_PER_ACCOUNT:
             raise AccountError(TOO_MANY_REQUESTS)
         request = Request.objects.create(account=account, contact=contact, kind=kind, message=message)
-        audit_record(account=account, actor=contact, action="request_create", target=request, changes={"status": (None, request.status)})
+        audit_record(
+            account=account,
+            actor=contact,
+            action="request_create",
+            target=request,
+            changes={"status": (None, request.status)},
+        )
         emails.queue(
             to=[settings.CAS_EMAIL],
             template="request-new",
@@ -120,8 +138,13 @@ def request_mark_done(*, request: Request, actor: User) -> Request:
         if locked.status != Request.Status.DONE:
             locked.status = Request.Status.DONE
             locked.save(update_fields=["status"])
-            audit_record(account=locked.account, actor=actor, action="request_done", target=locked,
-                         changes={"status": (Request.Status.OPEN, Request.Status.DONE)})
+            audit_record(
+                account=locked.account,
+                actor=actor,
+                action="request_done",
+                target=locked,
+                changes={"status": (Request.Status.OPEN, Request.Status.DONE)},
+            )
     return locked
 
 
@@ -131,7 +154,9 @@ def email_requeue(*, email_id: int, actor: User) -> bool:
         email = emails.requeue_failed(email_id)
         if email is None:
             return False
-        audit_record(account=None, actor=actor, action="email_requeue", target=email, changes={"status": ("failed", "queued")})
+        audit_record(
+            account=None, actor=actor, action="email_requeue", target=email, changes={"status": ("failed", "queued")}
+        )
     return True
 
 
@@ -143,7 +168,9 @@ def _user_value(user: User, field: str) -> Any:
     if field == "groups":
         return sorted(user.groups.values_list("name", flat=True))
     if field == "user_permissions":
-        return sorted(f"{p.content_type.app_label}.{p.codename}" for p in user.user_permissions.select_related("content_type"))
+        return sorted(
+            f"{p.content_type.app_label}.{p.codename}" for p in user.user_permissions.select_related("content_type")
+        )
     return getattr(user, field)
 
 
@@ -162,14 +189,22 @@ def _audit_user(*, user: User, actor: User | None, action: str, changes: dict) -
 
 
 def user_create(*, user: User, actor: User) -> User:
-    """Save a new user without a usable password: they set one through the link sent when they become billing contact."""
+    """Save a new user without a usable password.
+
+    They set one through the link sent when they become billing contact.
+    """
     if (user.is_staff or user.is_superuser) and not actor.is_superuser:
         raise PermissionDenied
     with transaction.atomic():
         user.set_unusable_password()
         user.save()
         fields = ("username", "email", "first_name", "last_name", "is_staff", "is_superuser")
-        _audit_user(user=user, actor=actor, action="user_create", changes={field: (None, getattr(user, field)) for field in fields})
+        _audit_user(
+            user=user,
+            actor=actor,
+            action="user_create",
+            changes={field: (None, getattr(user, field)) for field in fields},
+        )
     return user
 
 
@@ -193,7 +228,10 @@ def user_update(*, user: User, actor: User, values: dict[str, Any], action: str 
             raise PermissionDenied
         if "email" in changes and not locked.is_staff and actor.pk != locked.pk:
             raise PermissionDenied
-        if changes.get("is_staff", (False, False))[1] and CompanyAccount.objects.filter(billing_contact=locked).exists():
+        if (
+            changes.get("is_staff", (False, False))[1]
+            and CompanyAccount.objects.filter(billing_contact=locked).exists()
+        ):
             raise AccountError(_("Staff cannot be billing contacts."))
         plain = [field for field in changes if field not in ("groups", "user_permissions")]
         for field in plain:
@@ -221,7 +259,9 @@ def email_change_request(*, user: User, new_email: str) -> None:
     context = {"contact": user, "new_email": new_email, "valid_hours": email_change_token_generator.max_age // 3600}
     with transaction.atomic():
         _audit_user(user=user, actor=user, action="email_change_request", changes={"new_email": (None, new_email)})
-        emails.queue(to=[new_email], template="email-change-confirm", context={**context, "link": link}, language=user.language)
+        emails.queue(
+            to=[new_email], template="email-change-confirm", context={**context, "link": link}, language=user.language
+        )
         emails.queue(to=[user.email], template="email-change-requested", context=context, language=user.language)
 
 
@@ -235,8 +275,10 @@ def email_change_confirm(*, user: User, token: str) -> User:
         old_email = locked.email
         user_update(user=locked, actor=locked, values={"email": new_email}, action="email_change")
         emails.queue(
-            to=[old_email], template="email-changed",
-            context={"contact": locked, "old_email": old_email, "new_email": new_email}, language=locked.language,
+            to=[old_email],
+            template="email-changed",
+            context={"contact": locked, "old_email": old_email, "new_email": new_email},
+            language=locked.language,
         )
     user.email = new_email
     return user
@@ -306,12 +348,16 @@ def billing_contact_invitation_get(*, token: str, kind: str, lock: bool = False)
         and account.is_active
         and account.billing_contact_id == payload["c"]
         and _is_customer(invitee)
-        and not AuditEntry.objects.filter(account=account, action__in=INVITATION_ENDING_ACTIONS, pk__gt=payload["i"]).exists()
+        and not AuditEntry.objects.filter(
+            account=account, action__in=INVITATION_ENDING_ACTIONS, pk__gt=payload["i"]
+        ).exists()
     )
     return Invitation(account=account, invitee=invitee, inviter=people[payload["c"]], is_valid=is_valid)
 
 
-def _invitee_get_or_create(*, user_id: str, email: str, first_name: str, last_name: str, language: str) -> tuple[User | None, bool]:
+def _invitee_get_or_create(
+    *, user_id: str, email: str, first_name: str, last_name: str, language: str
+) -> tuple[User | None, bool]:
     invitee = User.objects.filter(username_key=canonical_user_id(user_id)).first()
     if invitee is not None:
         return invitee, False
@@ -351,7 +397,10 @@ def billing_contact_invite(
         else:
             outcome, template, kind = "accept", "contact-invite", "accept"
         entry = audit_record(
-            account=locked, actor=actor, action="billing_contact_invite", target=locked,
+            account=locked,
+            actor=actor,
+            action="billing_contact_invite",
+            target=locked,
             changes={"invitee": (None, user_id), "email": (None, email), "invitation": (None, outcome)},
         )
         context = {"account": locked, "inviter": actor, "first_name": first_name, "user_id": user_id}
@@ -360,7 +409,8 @@ def billing_contact_invite(
         else:
             link = _invitation_link(kind=kind, account=locked, invitee=invitee, entry=entry)
             emails.queue(
-                to=[invitee.email], template=template,
+                to=[invitee.email],
+                template=template,
                 context={**context, "contact": invitee, "link": link, "valid_days": INVITATION_MAX_AGE.days},
                 language=invitee.language,
             )
@@ -369,7 +419,9 @@ def billing_contact_invite(
 def billing_contact_invitation_accept(*, token: str, user: User, password: str | None = None) -> CompanyAccount:
     """Make `user` the billing contact the invitation names; with `password`, through a set-password link."""
     with transaction.atomic():
-        invitation = billing_contact_invitation_get(token=token, kind="accept" if password is None else "password", lock=True)
+        invitation = billing_contact_invitation_get(
+            token=token, kind="accept" if password is None else "password", lock=True
+        )
         if invitation is None or invitation.invitee.pk != user.pk or not invitation.is_valid:
             raise AccountError(_("This invitation is no longer valid."))
         if password is not None:
@@ -390,12 +442,17 @@ def billing_contact_invitation_decline(*, token: str, user: User) -> CompanyAcco
             raise AccountError(_("This invitation is no longer valid."))
         account, inviter = invitation.account, invitation.inviter
         audit_record(
-            account=account, actor=user, action="billing_contact_invite_decline", target=account,
+            account=account,
+            actor=user,
+            action="billing_contact_invite_decline",
+            target=account,
             changes={"invitee": (user.username, None)},
         )
         emails.queue(
-            to=[inviter.email], template="contact-invite-declined",
-            context={"account": account, "contact": user, "inviter": inviter}, language=inviter.language,
+            to=[inviter.email],
+            template="contact-invite-declined",
+            context={"account": account, "contact": user, "inviter": inviter},
+            language=inviter.language,
         )
     return account
 
@@ -412,7 +469,10 @@ def billing_contact_assign(*, account: CompanyAccount, actor: User, new_contact:
         locked.billing_contact = new_contact
         locked.save(update_fields=["billing_contact"])
         audit_record(
-            account=locked, actor=actor, action="billing_contact_change", target=locked,
+            account=locked,
+            actor=actor,
+            action="billing_contact_change",
+            target=locked,
             changes={"billing_contact": (old_contact.username, new_contact.username)},
         )
         context = {"account": locked, "contact": new_contact, "previous": old_contact}
@@ -420,7 +480,9 @@ def billing_contact_assign(*, account: CompanyAccount, actor: User, new_contact:
             template, link = "contact-assigned", settings.PORTAL_URL
         else:
             template, link = "contact-welcome", password_set_link(new_contact)
-        emails.queue(to=[new_contact.email], template=template, context={**context, "link": link}, language=new_contact.language)
+        emails.queue(
+            to=[new_contact.email], template=template, context={**context, "link": link}, language=new_contact.language
+        )
         emails.queue(to=[old_contact.email], template="contact-removed", context=context, language=old_contact.language)
     account.billing_contact = new_contact
     return new_contact
@@ -429,8 +491,13 @@ def billing_contact_assign(*, account: CompanyAccount, actor: User, new_contact:
 def password_reset_request(*, user: User) -> None:
     with transaction.atomic():
         emails.queue(
-            to=[user.email], template="password-reset",
-            context={"contact": user, "link": password_set_link(user), "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+            to=[user.email],
+            template="password-reset",
+            context={
+                "contact": user,
+                "link": password_set_link(user),
+                "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+            },
             language=user.language,
         )
 
@@ -443,6 +510,8 @@ def password_set(*, user: User, password: str) -> User:
         locked.save(update_fields=["password"])
         for account in CompanyAccount.objects.for_contact(locked):
             audit_record(account=account, actor=locked, action="password_change", target=locked)
-        emails.queue(to=[locked.email], template="password-changed", context={"contact": locked}, language=locked.language)
+        emails.queue(
+            to=[locked.email], template="password-changed", context={"contact": locked}, language=locked.language
+        )
     user.password = locked.password
     return user

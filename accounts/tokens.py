@@ -36,8 +36,12 @@ class EmailChangeTokenGenerator:
 
     def _state(self, user) -> str:
         last_change = (
-            AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(user), object_id=user.pk, changes__has_key="email")
-            .order_by("-pk").values_list("pk", flat=True).first()
+            AuditEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(user), object_id=user.pk, changes__has_key="email"
+            )
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
         )
         value = f"{user.pk}|{user.email}|{user.password}|{last_change}"
         return salted_hmac(self.key_salt, value, algorithm="sha256").hexdigest()

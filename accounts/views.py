@@ -30,8 +30,8 @@ from .forms import (
     UserIDPasswordResetForm,
 )
 from .models import InvoiceRecipient, Request
-from .tokens import email_change_token_generator
 from .ratelimits import client_address, rate_limit_hit
+from .tokens import email_change_token_generator
 
 
 class SignInView(auth_views.LoginView):
@@ -43,8 +43,11 @@ class SignInView(auth_views.LoginView):
         response = super().form_valid(form)
         # The portal speaks the language the contact chose last, on any device.
         response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, form.get_user().language,
-            max_age=settings.LANGUAGE_COOKIE_AGE, secure=settings.LANGUAGE_COOKIE_SECURE, samesite="Lax",
+            settings.LANGUAGE_COOKIE_NAME,
+            form.get_user().language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            samesite="Lax",
         )
         return response
 
@@ -153,7 +156,10 @@ def _edit(request, *, form, template, on_valid, title, success=None):
 def payment_method_edit(request):
     form = PaymentMethodForm(request.POST or None, account=request.account)
     return _edit(
-        request, form=form, template="accounts/payment_method_form.html", title=_("Payment method"),
+        request,
+        form=form,
+        template="accounts/payment_method_form.html",
+        title=_("Payment method"),
         on_valid=lambda f: services.account_update(
             account=request.account, actor=request.user, action="payment_method_update", values=f.account_values()
         ),
@@ -165,7 +171,10 @@ def payment_method_edit(request):
 def address_edit(request):
     form = AddressForm(request.POST or None, instance=request.account)
     return _edit(
-        request, form=form, template="accounts/address_form.html", title=_("Billing address"),
+        request,
+        form=form,
+        template="accounts/address_form.html",
+        title=_("Billing address"),
         on_valid=lambda f: services.account_update(
             account=request.account, actor=request.user, action="address_update", values=f.cleaned_data
         ),
@@ -177,7 +186,10 @@ def address_edit(request):
 def phone_edit(request):
     form = PhoneForm(request.POST or None, account=request.account)
     return _edit(
-        request, form=form, template="accounts/edit_form.html", title=_("Phone number"),
+        request,
+        form=form,
+        template="accounts/edit_form.html",
+        title=_("Phone number"),
         on_valid=lambda f: services.account_update(
             account=request.account, actor=request.user, action="phone_update", values=f.cleaned_data
         ),
@@ -189,7 +201,10 @@ def phone_edit(request):
 def purchase_order_edit(request):
     form = PurchaseOrderForm(request.POST or None, instance=request.account)
     return _edit(
-        request, form=form, template="accounts/edit_form.html", title=_("Purchase order"),
+        request,
+        form=form,
+        template="accounts/edit_form.html",
+        title=_("Purchase order"),
         on_valid=lambda f: services.account_update(
             account=request.account, actor=request.user, action="purchase_order_update", values=f.cleaned_data
         ),
@@ -200,7 +215,10 @@ def purchase_order_edit(request):
 def recipient_add(request):
     form = InvoiceRecipientForm(request.POST or None)
     return _edit(
-        request, form=form, template="accounts/edit_form.html", title=_("Add invoice recipient"),
+        request,
+        form=form,
+        template="accounts/edit_form.html",
+        title=_("Add invoice recipient"),
         on_valid=lambda f: services.invoice_recipient_add(
             account=request.account, actor=request.user, email=f.cleaned_data["email"]
         ),
@@ -223,14 +241,22 @@ def request_new(request):
 
     def send(form):
         # Per address as well as per account (the service's limit): one person may hold many accounts.
-        if not rate_limit_hit(scope="request-address", identity=client_address(request),
-                              limit=settings.REQUEST_LIMIT_PER_ADDRESS, period=settings.RATE_LIMIT_PERIOD):
+        if not rate_limit_hit(
+            scope="request-address",
+            identity=client_address(request),
+            limit=settings.REQUEST_LIMIT_PER_ADDRESS,
+            period=settings.RATE_LIMIT_PERIOD,
+        ):
             raise services.AccountError(services.TOO_MANY_REQUESTS)
         services.request_create(account=request.account, contact=request.user, **form.cleaned_data)
 
     return _edit(
-        request, form=form, template="accounts/edit_form.html", title=_("Request a change"),
-        success=_("Your request has been sent to Corporate Account Services."), on_valid=send,
+        request,
+        form=form,
+        template="accounts/edit_form.html",
+        title=_("Request a change"),
+        success=_("Your request has been sent to Corporate Account Services."),
+        on_valid=send,
     )
 
 
@@ -254,9 +280,14 @@ def billing_contact_edit(request):
             messages.success(
                 request,
                 _(
-                    "We have sent %(email)s an invitation. %(name)s becomes the billing contact of %(account)s when they "
-                    "accept it; until then you remain the billing contact."
-                ) % {"email": data["email"], "name": f"{data['first_name']} {data['last_name']}", "account": request.account.name},
+                    "We have sent %(email)s an invitation. %(name)s becomes the billing contact of %(account)s "
+                    "when they accept it; until then you remain the billing contact."
+                )
+                % {
+                    "email": data["email"],
+                    "name": f"{data['first_name']} {data['last_name']}",
+                    "account": request.account.name,
+                },
             )
             return redirect("accounts:billing")
     return render(request, "accounts/billing_contact_form.html", {"form": form, "account": request.account})
@@ -271,11 +302,18 @@ def email_change(request):
         services.email_change_request(user=request.user, new_email=new_email)
         messages.success(
             request,
-            _("We have sent a confirmation link to %(email)s. Your e-mail address changes once you open it and confirm.")
+            _(
+                "We have sent a confirmation link to %(email)s. "
+                "Your e-mail address changes once you open it and confirm."
+            )
             % {"email": new_email},
         )
         return redirect("accounts:billing")
-    return render(request, "accounts/email_change_form.html", {"form": form, "account": request.account, "title": _("Change e-mail address")})
+    return render(
+        request,
+        "accounts/email_change_form.html",
+        {"form": form, "account": request.account, "title": _("Change e-mail address")},
+    )
 
 
 @billing_contact_required
@@ -351,7 +389,10 @@ def billing_contact_welcome(request, token: str):
                     logout(request)
                 messages.success(
                     request,
-                    _("You are now the billing contact of %(account)s. Sign in with your User ID %(user_id)s and your new password.")
+                    _(
+                        "You are now the billing contact of %(account)s. "
+                        "Sign in with your User ID %(user_id)s and your new password."
+                    )
                     % {"account": account.name, "user_id": invitation.invitee.username},
                 )
                 return redirect("accounts:login")

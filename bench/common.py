@@ -64,7 +64,9 @@ class Progress:
     def _draw(self, now: float) -> None:
         share = min(self.done / self.total, 1.0)
         bar = "#" * int(share * 30)
-        sys.stderr.write(f"\r  {self.label:<22} [{bar:<30}] {share:6.1%} {self.done:>9,}/{self.total:,} {now - self.start:6.1f}s")
+        sys.stderr.write(
+            f"\r  {self.label:<22} [{bar:<30}] {share:6.1%} {self.done:>9,}/{self.total:,} {now - self.start:6.1f}s"
+        )
         sys.stderr.flush()
 
     def finish(self) -> None:

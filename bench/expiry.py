@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_env, setup_django  # noqa: E402
+from bench.common import bench_env, setup_django
 
 
 def main() -> None:
@@ -67,7 +67,9 @@ def main() -> None:
     for seconds, sql in sorted(statements, reverse=True)[:5]:
         print(f"  {seconds:6.2f} s  {sql}")
     print(f"  {in_sql:6.2f} s  in all {len(statements)} SQL statements")
-    print(f"  {total - commit - in_sql:6.2f} s  Python between them (notices: quotes named, e-mails rendered and queued)")
+    print(
+        f"  {total - commit - in_sql:6.2f} s  Python between them (notices: quotes named, e-mails rendered and queued)"
+    )
     print(f"  {commit:6.2f} s  commit (deferred foreign-key checks of the new audit entries)")
     if plans:
         print("\n" + "\n".join(plans))

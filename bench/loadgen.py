@@ -56,7 +56,13 @@ async def run(args) -> dict:
     ports = [int(port) for port in args.ports.split(",")]
     requests = []
     for path, cookie in targets:
-        lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}", "User-Agent: bench-loadgen", "Accept: text/html", "Connection: close"]
+        lines = [
+            f"GET {path} HTTP/1.1",
+            f"Host: {HOST}",
+            "User-Agent: bench-loadgen",
+            "Accept: text/html",
+            "Connection: close",
+        ]
         if cookie:
             lines.append(f"Cookie: {cookie}")
         requests.append(("\r\n".join(lines) + "\r\n\r\n").encode())
@@ -64,7 +70,7 @@ async def run(args) -> dict:
     total = int(args.rate * args.duration)
     latencies: list[float] = []
     statuses: dict[str, int] = {}
-    per_port = {port: 0 for port in ports}
+    per_port = dict.fromkeys(ports, 0)
     errors = 0
     inflight = asyncio.Semaphore(args.max_inflight)
     skipped = 0
@@ -75,7 +81,7 @@ async def run(args) -> dict:
         port = ports[index % len(ports)]
         try:
             status = await fetch(port, requests[index % len(requests)], args.timeout)
-        except Exception as error:  # noqa: BLE001 - every failure is counted, none stops the run
+        except Exception as error:
             errors += 1
             statuses[type(error).__name__] = statuses.get(type(error).__name__, 0) + 1
         else:
@@ -103,11 +109,19 @@ async def run(args) -> dict:
     await asyncio.gather(*tasks)
     elapsed = loop.time() - start
     return {
-        "rate": args.rate, "sent": len(tasks), "skipped": skipped, "errors": errors + skipped, "statuses": statuses,
-        "per_port": per_port, "send_seconds": round(sent_in, 3), "seconds": round(elapsed, 3),
+        "rate": args.rate,
+        "sent": len(tasks),
+        "skipped": skipped,
+        "errors": errors + skipped,
+        "statuses": statuses,
+        "per_port": per_port,
+        "send_seconds": round(sent_in, 3),
+        "seconds": round(elapsed, 3),
         "achieved_rps": round(len(latencies) / elapsed, 1) if elapsed else 0,
-        "p50_ms": percentile(latencies, 0.50), "p95_ms": percentile(latencies, 0.95),
-        "p99_ms": percentile(latencies, 0.99), "max_ms": max(latencies) if latencies else None,
+        "p50_ms": percentile(latencies, 0.50),
+        "p95_ms": percentile(latencies, 0.95),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": max(latencies) if latencies else None,
     }
 
 

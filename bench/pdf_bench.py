@@ -68,16 +68,18 @@ def make_invoice():
     # 26 two-line positions fill one A4 page and spill onto a second one.
     lines = [(Decimal(1 + n % 7), Decimal("49.90"), f"Seat licence bundle {n}, annual term") for n in range(16)]
     services._dispatch = lambda delivery_id: None  # no Celery message from a benchmark
-    invoice = services.invoice_issue(invoice=draft_with_lines(account, lines=lines, tax_rate=Decimal("19.00")),
-                                     actor=StaffFactory())
+    invoice = services.invoice_issue(
+        invoice=draft_with_lines(account, lines=lines, tax_rate=Decimal("19.00")), actor=StaffFactory()
+    )
     return contact, invoice
 
 
 def run(renders: int) -> bool:
+    import io
+
     from django.test import Client
     from django.urls import reverse
     from pypdf import PdfReader
-    import io
 
     from invoices import services
     from invoices.models import Invoice
@@ -130,7 +132,10 @@ def run(renders: int) -> bool:
     ]
     width = max(len(row[0]) for row in rows)
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"\nInvoice PDF benchmark (WeasyPrint, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average {load})\n")
+    print(
+        f"\nInvoice PDF benchmark (WeasyPrint, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+        f"load average {load})\n"
+    )
     print(f"{'measure':<{width}}  {'value':>22}  target")
     print(f"{'-' * width}  {'-' * 22}  ------")
     for name, value, target in rows:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_env, setup_django  # noqa: E402
+from bench.common import bench_env, setup_django
 
 DEFAULT_PATHS = ["/_baseline/", "/quotes/", "/quotes/{quote}/", "/quotes/cart/", "/invoices/", "/invoices/{invoice}/"]
 

@@ -39,8 +39,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import seed as bench_seed  # noqa: E402
-from bench.common import BASE_DIR, BENCH_DB, VAR, bench_env, setup_django  # noqa: E402
+from bench import seed as bench_seed
+from bench.common import BASE_DIR, BENCH_DB, VAR, bench_env, setup_django
 
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -68,8 +68,14 @@ def log(message: str) -> None:
 
 def spawn(args: list[str], env: dict, logfile: Path) -> subprocess.Popen:
     logfile.parent.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(args, env={**os.environ, **env}, cwd=BASE_DIR, stdout=logfile.open("ab"),
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        args,
+        env={**os.environ, **env},
+        cwd=BASE_DIR,
+        stdout=logfile.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     PROCESSES.append(process)
     return process
 
@@ -96,9 +102,24 @@ def stop_all() -> None:
 
 def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
     process = spawn(
-        [str(VENV_BIN / "gunicorn"), "billing_portal.wsgi", "--bind", f"{HOST}:{port}", "--workers", str(workers),
-         "--worker-class", "sync", "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning"],
-        env, VAR / f"gunicorn-{port}.log",
+        [
+            str(VENV_BIN / "gunicorn"),
+            "billing_portal.wsgi",
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ],
+        env,
+        VAR / f"gunicorn-{port}.log",
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -121,8 +142,9 @@ def worker_rss_mb(master: subprocess.Popen) -> list[float]:
 # HTTP ---------------------------------------------------------------------------------------------
 
 
-def http(method: str, port: int, path: str, *, cookies: dict | None = None, form: dict | None = None,
-         timeout: float = 30) -> tuple[int, dict, str]:
+def http(
+    method: str, port: int, path: str, *, cookies: dict | None = None, form: dict | None = None, timeout: float = 30
+) -> tuple[int, dict, str]:
     connection = HTTPConnection(HOST, port, timeout=timeout)
     headers = {"Host": HOST, "Accept": "text/html"}
     if cookies:
@@ -151,8 +173,13 @@ def sign_in(port: int, username: str, password: str) -> dict:
     """The real sign-in form: GET it for the CSRF cookie and token, POST the User ID and password."""
     status, cookies, html = http("GET", port, "/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-    status, set_cookies, _html = http("POST", port, "/", cookies={"csrftoken": cookies["csrftoken"]},
-                                      form={"csrfmiddlewaretoken": token, "username": username, "password": password})
+    status, set_cookies, _html = http(
+        "POST",
+        port,
+        "/",
+        cookies={"csrftoken": cookies["csrftoken"]},
+        form={"csrfmiddlewaretoken": token, "username": username, "password": password},
+    )
     if status != 302 or "sessionid" not in set_cookies:
         raise RuntimeError(f"sign-in of {username} failed: HTTP {status}")
     return {"sessionid": set_cookies["sessionid"], "csrftoken": cookies["csrftoken"]}
@@ -196,7 +223,9 @@ def shift_clock() -> None:
             cursor.execute(
                 "UPDATE quotes_quote SET created_at = created_at + %(d)s, submitted_at = submitted_at + %(d)s, "
                 "expires_at = expires_at + %(d)s, decided_at = decided_at + %(d)s, "
-                "reminder_sent_at = reminder_sent_at + %(d)s", {"d": delta})
+                "reminder_sent_at = reminder_sent_at + %(d)s",
+                {"d": delta},
+            )
             cursor.execute("UPDATE bench_meta SET value = %s WHERE key = 'clock'", [(clock + delta).isoformat()])
         cursor.execute("VACUUM ANALYZE quotes_quote")
 
@@ -222,8 +251,10 @@ def page_targets(port: int, contacts, password: str) -> dict[str, list[tuple[str
 
     targets: dict[str, list[tuple[str, str]]] = {name: [] for name in ["baseline", *PAGES]}
     sessions = {}
-    threads = [threading.Thread(target=lambda u=user: sessions.__setitem__(u.pk, sign_in(port, u.username, password)))
-               for user, _account in contacts]
+    threads = [
+        threading.Thread(target=lambda u=user: sessions.__setitem__(u.pk, sign_in(port, u.username, password)))
+        for user, _account in contacts
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -262,8 +293,10 @@ def static_check(port: int) -> str:
         connection.request("GET", url, headers={"Host": HOST, "Accept-Encoding": "br, gzip"})
         response = connection.getresponse()
         response.read()
-        return (f"{url}: HTTP {response.status}, Content-Encoding {response.getheader('Content-Encoding')}, "
-                f"Cache-Control {response.getheader('Cache-Control')}")
+        return (
+            f"{url}: HTTP {response.status}, Content-Encoding {response.getheader('Content-Encoding')}, "
+            f"Cache-Control {response.getheader('Cache-Control')}"
+        )
     finally:
         connection.close()
 
@@ -278,7 +311,9 @@ def count_queries(path: str, cookie: str) -> int:
         name, _eq, value = cookie.partition("=")
         client.cookies[name] = value
     sent = []
-    with connection.execute_wrapper(lambda execute, sql, params, many, context: sent.append(sql) or execute(sql, params, many, context)):
+    with connection.execute_wrapper(
+        lambda execute, sql, params, many, context: sent.append(sql) or execute(sql, params, many, context)
+    ):
         response = client.get(path)
     response.close()
     if response.status_code != 200:
@@ -298,9 +333,24 @@ def write_targets(name: str, targets: list[tuple[str, str]]) -> Path:
 def wrk(ports: list[int], targets_file: Path, *, connections: int, seconds: float, threads: int = 1) -> dict:
     env = {**os.environ, "WRK_PORTS": ",".join(map(str, ports))} if len(ports) > 1 else dict(os.environ)
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "10s", "--latency",
-         "-s", str(BASE_DIR / "bench" / "rotate.lua"), f"http://{HOST}:{ports[0]}/", "--", str(targets_file)],
-        capture_output=True, text=True, env=env, timeout=seconds + 60,
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{int(seconds)}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(BASE_DIR / "bench" / "rotate.lua"),
+            f"http://{HOST}:{ports[0]}/",
+            "--",
+            str(targets_file),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=seconds + 60,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -311,10 +361,24 @@ def wrk(ports: list[int], targets_file: Path, *, connections: int, seconds: floa
 
 def loadgen(ports: list[int], targets_file: Path, *, rate: float, seconds: float, expect: int = 200) -> dict:
     out = subprocess.run(
-        [sys.executable, str(BASE_DIR / "bench" / "loadgen.py"), "--targets", str(targets_file),
-         "--ports", ",".join(map(str, ports)), "--rate", f"{rate:.1f}", "--duration", str(seconds),
-         "--expect", str(expect)],
-        capture_output=True, text=True, timeout=seconds + 120, check=True,
+        [
+            sys.executable,
+            str(BASE_DIR / "bench" / "loadgen.py"),
+            "--targets",
+            str(targets_file),
+            "--ports",
+            ",".join(map(str, ports)),
+            "--rate",
+            f"{rate:.1f}",
+            "--duration",
+            str(seconds),
+            "--expect",
+            str(expect),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=True,
     ).stdout
     return json.loads(out)
 
@@ -325,11 +389,24 @@ def measure_page(name: str, ports: list[int], targets: list[tuple[str, str]], ar
     wrk(ports, targets_file, connections=connections, seconds=args.warmup)
     saturation = wrk(ports, targets_file, connections=connections, seconds=args.duration, threads=len(ports))
     half = loadgen(ports, targets_file, rate=saturation["rps"] / 2, seconds=args.duration)
-    row = {"page": name, "label": LABELS[name], "queries": count_queries(*targets[0]), "rps": saturation["rps"], "requests": saturation["requests"],
-           "errors": saturation["errors"] + half["errors"], "half_rate": half["rate"], "p50": half["p50_ms"],
-           "p95": half["p95_ms"], "p99": half["p99_ms"], "half_statuses": half["statuses"], "per_port": half["per_port"]}
-    log(f"{LABELS[name]:<24} {row['rps']:8.1f} req/s   at {half['rate']:.0f}/s: p50 {half['p50_ms']:.1f} ms  "
-        f"p95 {half['p95_ms']:.1f} ms  p99 {half['p99_ms']:.1f} ms  errors {row['errors']}")
+    row = {
+        "page": name,
+        "label": LABELS[name],
+        "queries": count_queries(*targets[0]),
+        "rps": saturation["rps"],
+        "requests": saturation["requests"],
+        "errors": saturation["errors"] + half["errors"],
+        "half_rate": half["rate"],
+        "p50": half["p50_ms"],
+        "p95": half["p95_ms"],
+        "p99": half["p99_ms"],
+        "half_statuses": half["statuses"],
+        "per_port": half["per_port"],
+    }
+    log(
+        f"{LABELS[name]:<24} {row['rps']:8.1f} req/s   at {half['rate']:.0f}/s: p50 {half['p50_ms']:.1f} ms  "
+        f"p95 {half['p95_ms']:.1f} ms  p99 {half['p99_ms']:.1f} ms  errors {row['errors']}"
+    )
     return row
 
 
@@ -343,10 +420,19 @@ def prepare_orders(contacts) -> list[dict]:
 
     orders = []
     for user, account in contacts:
-        quote = (Quote.objects.open().filter(account=account, carts__isnull=True, service_orders__isnull=True)
-                 .order_by("expires_at", "pk").last())
-        order = service_order_draft_create(account=account, actor=user, quote_ids=[quote.pk],
-                                           admin_name="Bench Admin", admin_email=f"admin-{account.pk}@company.example")
+        quote = (
+            Quote.objects.open()
+            .filter(account=account, carts__isnull=True, service_orders__isnull=True)
+            .order_by("expires_at", "pk")
+            .last()
+        )
+        order = service_order_draft_create(
+            account=account,
+            actor=user,
+            quote_ids=[quote.pk],
+            admin_name="Bench Admin",
+            admin_email=f"admin-{account.pk}@company.example",
+        )
         orders.append({"order": order, "session": session_for(user, account)})
     return orders
 
@@ -371,8 +457,13 @@ def place_orders(ports: list[int], orders: list[dict], *, spread_seconds: float 
         if spread_seconds:
             time.sleep(spread_seconds * index / len(prepared))
         start = time.perf_counter()
-        status, set_cookies, _html = http("POST", port, f"/quotes/orders/{order.pk}/place/", cookies=cookies,
-                                          form={"csrfmiddlewaretoken": cookies["csrftoken"], "token": str(order.token)})
+        status, set_cookies, _html = http(
+            "POST",
+            port,
+            f"/quotes/orders/{order.pk}/place/",
+            cookies=cookies,
+            form={"csrfmiddlewaretoken": cookies["csrftoken"], "token": str(order.token)},
+        )
         latencies.append((time.perf_counter() - start) * 1000)
         if status != 302 or "confirmation" not in set_cookies.get("__location", ""):
             failures.append(f"order {order.pk}: HTTP {status}")
@@ -396,11 +487,21 @@ def measure_place_order(ports: list[int], args) -> dict:
         burst += place_orders(ports, prepare_orders(contacts))
     spread = place_orders(ports, prepare_orders(contacts), spread_seconds=2.0)
     placed = ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED, admin_name="Bench Admin").count()
-    result = {"contacts": len(contacts), "rounds": args.order_rounds, "burst_samples": len(burst),
-              "burst_p50": pct(burst, 0.5), "burst_p99": pct(burst, 0.99), "spread_p50": pct(spread, 0.5),
-              "spread_p99": pct(spread, 0.99), "placed_total": placed}
-    log(f"Place Service Order, {len(contacts)} at once x{args.order_rounds}: p50 {result['burst_p50']:.0f} ms, p99 "
-        f"{result['burst_p99']:.0f} ms; {len(contacts)} over 2 s: p50 {result['spread_p50']:.0f} ms, p99 {result['spread_p99']:.0f} ms")
+    result = {
+        "contacts": len(contacts),
+        "rounds": args.order_rounds,
+        "burst_samples": len(burst),
+        "burst_p50": pct(burst, 0.5),
+        "burst_p99": pct(burst, 0.99),
+        "spread_p50": pct(spread, 0.5),
+        "spread_p99": pct(spread, 0.99),
+        "placed_total": placed,
+    }
+    log(
+        f"Place Service Order, {len(contacts)} at once x{args.order_rounds}: p50 {result['burst_p50']:.0f} ms, p99 "
+        f"{result['burst_p99']:.0f} ms; {len(contacts)} over 2 s: "
+        f"p50 {result['spread_p50']:.0f} ms, p99 {result['spread_p99']:.0f} ms"
+    )
     return result
 
 
@@ -412,11 +513,13 @@ def pct(values: list[float], fraction: float) -> float:
 def reset_due_quotes() -> int:
     """Set the seeded due quotes back to submitted (all overdue), without their expiry audit entries."""
     from django.db import connection, transaction
+
     from accounts.models import AuditEntry
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("UPDATE quotes_quote q SET state = 'submitted', decided_at = NULL "
-                       "FROM bench_due_quote d WHERE q.id = d.id")
+        cursor.execute(
+            "UPDATE quotes_quote q SET state = 'submitted', decided_at = NULL FROM bench_due_quote d WHERE q.id = d.id"
+        )
         count = cursor.rowcount
         AuditEntry.objects.filter(action="quote_expire").delete()
     with connection.cursor() as cursor:
@@ -430,6 +533,7 @@ def measure_expiry(rounds: int) -> dict:
     """The expiry service over every due quote, beside a plain UPDATE of the same rows; rows reset between."""
     from django.db import connection, transaction
     from django.utils import timezone
+
     from quotes.services import quotes_expire_due
 
     plain_times, task_times = [], []
@@ -438,8 +542,11 @@ def measure_expiry(rounds: int) -> dict:
         now = timezone.now()
         start = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("UPDATE quotes_quote SET state = 'expired', decided_at = expires_at "
-                           "WHERE state = 'submitted' AND expires_at <= %s", [now])
+            cursor.execute(
+                "UPDATE quotes_quote SET state = 'expired', decided_at = expires_at "
+                "WHERE state = 'submitted' AND expires_at <= %s",
+                [now],
+            )
             plain_rows = cursor.rowcount
         plain_times.append(time.perf_counter() - start)
 
@@ -450,8 +557,15 @@ def measure_expiry(rounds: int) -> dict:
         if not due == plain_rows == task_rows:
             raise RuntimeError(f"expiry: {due} due quotes, plain UPDATE changed {plain_rows}, the service {task_rows}")
     plain, task = min(plain_times), min(task_times)
-    result = {"rows": due, "plain_s": plain, "task_s": task, "ratio": task / plain, "rounds": rounds,
-              "plain_all": plain_times, "task_all": task_times}
+    result = {
+        "rows": due,
+        "plain_s": plain,
+        "task_s": task,
+        "ratio": task / plain,
+        "rounds": rounds,
+        "plain_all": plain_times,
+        "task_all": task_times,
+    }
     log(f"Expiry of {due:,} quotes: service {task:.2f} s, plain UPDATE {plain:.2f} s, ratio {result['ratio']:.2f}")
     return result
 
@@ -466,9 +580,12 @@ def single_run(args, env: dict) -> dict:
     log(f"Starting gunicorn with {args.workers} sync workers on {HOST}:{port} (production settings) ...")
     master = start_gunicorn(env, port, args.workers)
     contacts = pick_contacts(args.contacts)
-    log(f"Signing in {len(contacts)} contacts of different accounts through the sign-in form; storing their invoice PDFs ...")
+    log(
+        f"Signing in {len(contacts)} contacts of different accounts through the sign-in form; "
+        "storing their invoice PDFs ..."
+    )
     targets = page_targets(port, contacts, bench_seed.PASSWORD)
-    for name, page_list in targets.items():
+    for page_list in targets.values():
         check_targets(port, page_list[:3])
     static = static_check(port)
     log(f"Static: {static}")
@@ -477,8 +594,15 @@ def single_run(args, env: dict) -> dict:
     rss = worker_rss_mb(master)
     stop(master)
     expiry = measure_expiry(args.expiry_rounds)
-    return {"rows": rows, "place": place, "expiry": expiry, "rss": rss, "workers": args.workers, "static": static,
-            "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"]}
+    return {
+        "rows": rows,
+        "place": place,
+        "expiry": expiry,
+        "rss": rss,
+        "workers": args.workers,
+        "static": static,
+        "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
+    }
 
 
 def scale_out_run(args, env: dict) -> dict:
@@ -490,19 +614,43 @@ def scale_out_run(args, env: dict) -> dict:
 
     ports = [args.port + 1, args.port + 2]
     workers = max(1, args.workers // 2) if args.workers > 2 else args.workers
-    log(f"Scale-out: gunicorn on ports {ports[0]} and {ports[1]} ({workers} workers each), 2 Celery workers, 1 beat ...")
+    log(
+        f"Scale-out: gunicorn on ports {ports[0]} and {ports[1]} ({workers} workers each), 2 Celery workers, 1 beat ..."
+    )
     masters = [start_gunicorn(env, port, workers) for port in ports]
     celery = str(VENV_BIN / "celery")
     for n in (1, 2):
-        spawn([celery, "-A", "billing_portal", "worker", "-n", f"bench{n}@%h", "--concurrency", "1", "--pool", "prefork",
-               "--loglevel", "WARNING", "--without-gossip", "--without-mingle"], env, VAR / f"celery-worker-{n}.log")
-    spawn([celery, "-A", "billing_portal", "beat", "--loglevel", "WARNING", "-s", str(VAR / "celerybeat-schedule")],
-          env, VAR / "celery-beat.log")
+        spawn(
+            [
+                celery,
+                "-A",
+                "billing_portal",
+                "worker",
+                "-n",
+                f"bench{n}@%h",
+                "--concurrency",
+                "1",
+                "--pool",
+                "prefork",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env,
+            VAR / f"celery-worker-{n}.log",
+        )
+    spawn(
+        [celery, "-A", "billing_portal", "beat", "--loglevel", "WARNING", "-s", str(VAR / "celerybeat-schedule")],
+        env,
+        VAR / "celery-beat.log",
+    )
 
     # Receipts of orders placed earlier in this run (single instance) are the workers' first job; let them
     # finish it so that the load below measures the web tier, not PDF rendering beside it.
-    held = ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED, placed_at__gte=args.started_at,
-                                       receipt_email__scheduled_time=HELD_UNTIL)
+    held = ServiceOrder.objects.filter(
+        state=ServiceOrder.State.PLACED, placed_at__gte=args.started_at, receipt_email__scheduled_time=HELD_UNTIL
+    )
     backlog = held.count()
     deadline = time.monotonic() + args.celery_timeout
     while held.exists() and time.monotonic() < deadline:
@@ -526,15 +674,19 @@ def scale_out_run(args, env: dict) -> dict:
     wrk(ports, targets_file, connections=2 * workers * 2, seconds=args.warmup, threads=2)
     saturation = wrk(ports, targets_file, connections=2 * workers * 2, seconds=args.duration, threads=2)
     half = loadgen(ports, targets_file, rate=saturation["rps"] / 2, seconds=args.duration)
-    log(f"Mixed pages over both instances: {saturation['rps']:.0f} req/s; at half rate p50 {half['p50_ms']:.1f} ms, "
-        f"p99 {half['p99_ms']:.1f} ms; per instance {half['per_port']}; errors {saturation['errors'] + half['errors']}")
+    log(
+        f"Mixed pages over both instances: {saturation['rps']:.0f} req/s; at half rate p50 {half['p50_ms']:.1f} ms, "
+        f"p99 {half['p99_ms']:.1f} ms; per instance {half['per_port']}; errors {saturation['errors'] + half['errors']}"
+    )
 
     before = set(ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED).values_list("pk", flat=True))
     order_latencies = place_orders(ports, prepare_orders(pick_contacts(50)))
     placed = ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED).exclude(pk__in=before)
     receipt_ids = list(placed.values_list("receipt_email_id", flat=True))
-    log(f"Placed {len(receipt_ids)} orders across both instances (p50 {pct(order_latencies, .5):.0f} ms, "
-        f"p99 {pct(order_latencies, .99):.0f} ms); waiting for the Celery workers to render and send every receipt ...")
+    log(
+        f"Placed {len(receipt_ids)} orders across both instances (p50 {pct(order_latencies, 0.5):.0f} ms, "
+        f"p99 {pct(order_latencies, 0.99):.0f} ms); waiting for the Celery workers to render and send every receipt ..."
+    )
     deadline = time.monotonic() + args.celery_timeout
     sent = 0
     while time.monotonic() < deadline:
@@ -543,7 +695,7 @@ def scale_out_run(args, env: dict) -> dict:
             break
         time.sleep(2)
     failed_mail = Email.objects.filter(status=STATUS.failed).count()
-    rss = {port: worker_rss_mb(master) for port, master in zip(ports, masters)}
+    rss = {port: worker_rss_mb(master) for port, master in zip(ports, masters, strict=True)}
     time.sleep(1)
     stop_all()
     log_errors = {}
@@ -552,14 +704,38 @@ def scale_out_run(args, env: dict) -> dict:
         hits = len(re.findall(r"Traceback|\bERROR\b|CRITICAL", text))
         if hits:
             log_errors[logfile.name] = hits
-    errors = (saturation["errors"] + half["errors"] + (len(receipt_ids) - sent) + failed_mail + sum(log_errors.values())
-              + (0 if sessions_ok else 1) + held.count())
-    result = {"ports": ports, "workers_each": workers, "backlog": backlog, "backlog_left": held.count(), "sessions_crossed": crossed, "sessions_ok": sessions_ok,
-              "rps": saturation["rps"], "requests": saturation["requests"] + sum(half["per_port"].values()),
-              "p50": half["p50_ms"], "p95": half["p95_ms"], "p99": half["p99_ms"], "half_rate": half["rate"],
-              "per_port": half["per_port"], "orders": len(receipt_ids), "receipts_sent": sent,
-              "order_p50": pct(order_latencies, .5), "order_p99": pct(order_latencies, .99), "failed_mail": failed_mail,
-              "log_errors": log_errors, "errors": errors, "rss": rss}
+    errors = (
+        saturation["errors"]
+        + half["errors"]
+        + (len(receipt_ids) - sent)
+        + failed_mail
+        + sum(log_errors.values())
+        + (0 if sessions_ok else 1)
+        + held.count()
+    )
+    result = {
+        "ports": ports,
+        "workers_each": workers,
+        "backlog": backlog,
+        "backlog_left": held.count(),
+        "sessions_crossed": crossed,
+        "sessions_ok": sessions_ok,
+        "rps": saturation["rps"],
+        "requests": saturation["requests"] + sum(half["per_port"].values()),
+        "p50": half["p50_ms"],
+        "p95": half["p95_ms"],
+        "p99": half["p99_ms"],
+        "half_rate": half["rate"],
+        "per_port": half["per_port"],
+        "orders": len(receipt_ids),
+        "receipts_sent": sent,
+        "order_p50": pct(order_latencies, 0.5),
+        "order_p99": pct(order_latencies, 0.99),
+        "failed_mail": failed_mail,
+        "log_errors": log_errors,
+        "errors": errors,
+        "rss": rss,
+    }
     log(f"Scale-out: {sent}/{len(receipt_ids)} receipts sent by the workers, errors {errors}, log errors {log_errors}")
     return result
 
@@ -574,69 +750,110 @@ def fmt(value, digits=1) -> str:
 def table(result: dict, args) -> str:
     rows = result["rows"]
     base = rows[0]["rps"]
-    out = ["| Measure | SQL queries | req/s at saturation | ratio to baseline | rate for latency | p50 ms | p95 ms | p99 ms | errors | goal |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    out = [
+        "| Measure | SQL queries | req/s at saturation | ratio to baseline | rate for latency "
+        "| p50 ms | p95 ms | p99 ms | errors | goal |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     for row in rows:
         ratio = row["rps"] / base
-        goal = "(the floor)" if row["page"] == "baseline" else (
-            "met" if ratio >= GOAL_RATIO and row["p99"] < GOAL_P99 else
-            "MISSED: " + ", ".join(part for part in (
-                f"ratio {ratio:.2f} < {GOAL_RATIO}" if ratio < GOAL_RATIO else "",
-                f"p99 {row['p99']:.0f} ms ≥ {GOAL_P99:.0f}" if row["p99"] >= GOAL_P99 else "") if part))
-        out.append(f"| {row['label']} | {row['queries']} | {fmt(row['rps'])} | {ratio:.2f} | {fmt(row['half_rate'], 0)}/s | {fmt(row['p50'])} | "
-                   f"{fmt(row['p95'])} | {fmt(row['p99'])} | {row['errors']} | {goal} |")
+        goal = (
+            "(the floor)"
+            if row["page"] == "baseline"
+            else (
+                "met"
+                if ratio >= GOAL_RATIO and row["p99"] < GOAL_P99
+                else "MISSED: "
+                + ", ".join(
+                    part
+                    for part in (
+                        f"ratio {ratio:.2f} < {GOAL_RATIO}" if ratio < GOAL_RATIO else "",
+                        f"p99 {row['p99']:.0f} ms ≥ {GOAL_P99:.0f}" if row["p99"] >= GOAL_P99 else "",
+                    )
+                    if part
+                )
+            )
+        )
+        out.append(
+            f"| {row['label']} | {row['queries']} | {fmt(row['rps'])} | {ratio:.2f} | "
+            f"{fmt(row['half_rate'], 0)}/s | {fmt(row['p50'])} | "
+            f"{fmt(row['p95'])} | {fmt(row['p99'])} | {row['errors']} | {goal} |"
+        )
     place = result["place"]
-    out.append(f"| Place Service Order, {place['contacts']} contacts at once ×{place['rounds']} (HTTP POST) | – | – | – | "
-               f"burst | {fmt(place['burst_p50'])} | – | {fmt(place['burst_p99'])} | 0 | "
-               f"{'met' if place['burst_p99'] < GOAL_PLACE_P99 else 'MISSED: p99 ≥ 100 ms'} |")
-    out.append(f"| Place Service Order, {place['contacts']} contacts within 2 s (HTTP POST) | – | – | – | "
-               f"{place['contacts'] / 2:.0f}/s | {fmt(place['spread_p50'])} | – | {fmt(place['spread_p99'])} | 0 | "
-               f"{'met' if place['spread_p99'] < GOAL_PLACE_P99 else 'MISSED: p99 ≥ 100 ms'} |")
+    out.append(
+        f"| Place Service Order, {place['contacts']} contacts at once ×{place['rounds']} (HTTP POST) | – | – | – | "
+        f"burst | {fmt(place['burst_p50'])} | – | {fmt(place['burst_p99'])} | 0 | "
+        f"{'met' if place['burst_p99'] < GOAL_PLACE_P99 else 'MISSED: p99 ≥ 100 ms'} |"
+    )
+    out.append(
+        f"| Place Service Order, {place['contacts']} contacts within 2 s (HTTP POST) | – | – | – | "
+        f"{place['contacts'] / 2:.0f}/s | {fmt(place['spread_p50'])} | – | {fmt(place['spread_p99'])} | 0 | "
+        f"{'met' if place['spread_p99'] < GOAL_PLACE_P99 else 'MISSED: p99 ≥ 100 ms'} |"
+    )
     expiry = result["expiry"]
-    out.append(f"| Expiry service, {expiry['rows']:,} due quotes (best of {expiry['rounds']}) | – | {expiry['task_s']:.2f} s | "
-               f"{expiry['ratio']:.2f} × plain UPDATE ({expiry['plain_s']:.2f} s) | – | – | – | – | 0 | "
-               f"{'met' if expiry['ratio'] <= GOAL_EXPIRY else 'MISSED: > 2×'} |")
+    out.append(
+        f"| Expiry service, {expiry['rows']:,} due quotes (best of {expiry['rounds']}) | – | "
+        f"{expiry['task_s']:.2f} s | "
+        f"{expiry['ratio']:.2f} × plain UPDATE ({expiry['plain_s']:.2f} s) | – | – | – | – | 0 | "
+        f"{'met' if expiry['ratio'] <= GOAL_EXPIRY else 'MISSED: > 2×'} |"
+    )
     rss = result["rss"]
     out.append("")
-    out.append(f"Gunicorn workers ({result['workers']}, sync) resident after the run: "
-               + ", ".join(f"{value:.0f} MB" for value in rss)
-               + f" — {'met' if rss and max(rss) < GOAL_RSS else 'MISSED'} (goal < {GOAL_RSS:.0f} MB).")
-    out.append(f"Database connections: CONN_MAX_AGE={result['conn_max_age']} s with health checks. Static file {result['static']}.")
+    out.append(
+        f"Gunicorn workers ({result['workers']}, sync) resident after the run: "
+        + ", ".join(f"{value:.0f} MB" for value in rss)
+        + f" — {'met' if rss and max(rss) < GOAL_RSS else 'MISSED'} (goal < {GOAL_RSS:.0f} MB)."
+    )
+    out.append(
+        f"Database connections: CONN_MAX_AGE={result['conn_max_age']} s with health checks. "
+        f"Static file {result['static']}."
+    )
     if any("MISSED" in line for line in out):
-        out.append("The measured cause of each figure below goal: docs/performance.md, \"Goals, and the cause of every gap\" "
-                   "(bench/profile_page.py and bench/expiry.py show where the time goes).")
+        out.append(
+            'The measured cause of each figure below goal: docs/performance.md, "Goals, and the cause of every gap" '
+            "(bench/profile_page.py and bench/expiry.py show where the time goes)."
+        )
     return "\n".join(out)
 
 
 def scale_out_table(result: dict) -> str:
-    return "\n".join([
-        "| Scale-out check | result |",
-        "| --- | --- |",
-        f"| Instances | gunicorn on {result['ports'][0]} and {result['ports'][1]}, {result['workers_each']} sync workers each; "
-        "2 Celery workers (concurrency 1), 1 beat; one PostgreSQL, one Redis |",
-        f"| Session made on one instance, used on the other | HTTP {result['sessions_crossed']} "
-        f"({'valid on both' if result['sessions_ok'] else 'FAILED'}) |",
-        f"| Mixed pages, round robin, saturation | {result['rps']:,.1f} req/s |",
-        f"| Mixed pages at {result['half_rate']:.0f}/s | p50 {fmt(result['p50'])} ms, p95 {fmt(result['p95'])} ms, "
-        f"p99 {fmt(result['p99'])} ms; per instance {result['per_port']} |",
-        f"| Place Service Order, {result['orders']} at once over both | p50 {result['order_p50']:.0f} ms, p99 {result['order_p99']:.0f} ms |",
-        f"| Receipts rendered and sent by the Celery workers | {result['receipts_sent']}/{result['orders']} of these orders; "
-        f"{result['backlog'] - result['backlog_left']}/{result['backlog']} held from the single-instance run |",
-        f"| Worker RSS (MB) | {result['rss']} |",
-        f"| Errors (HTTP, sockets, mail, logs) | {result['errors']} {result['log_errors'] or ''} |",
-    ])
+    return "\n".join(
+        [
+            "| Scale-out check | result |",
+            "| --- | --- |",
+            f"| Instances | gunicorn on {result['ports'][0]} and {result['ports'][1]}, "
+            f"{result['workers_each']} sync workers each; "
+            "2 Celery workers (concurrency 1), 1 beat; one PostgreSQL, one Redis |",
+            f"| Session made on one instance, used on the other | HTTP {result['sessions_crossed']} "
+            f"({'valid on both' if result['sessions_ok'] else 'FAILED'}) |",
+            f"| Mixed pages, round robin, saturation | {result['rps']:,.1f} req/s |",
+            f"| Mixed pages at {result['half_rate']:.0f}/s | p50 {fmt(result['p50'])} ms, p95 {fmt(result['p95'])} ms, "
+            f"p99 {fmt(result['p99'])} ms; per instance {result['per_port']} |",
+            f"| Place Service Order, {result['orders']} at once over both "
+            f"| p50 {result['order_p50']:.0f} ms, p99 {result['order_p99']:.0f} ms |",
+            f"| Receipts rendered and sent by the Celery workers "
+            f"| {result['receipts_sent']}/{result['orders']} of these orders; "
+            f"{result['backlog'] - result['backlog_left']}/{result['backlog']} held from the single-instance run |",
+            f"| Worker RSS (MB) | {result['rss']} |",
+            f"| Errors (HTTP, sockets, mail, logs) | {result['errors']} {result['log_errors'] or ''} |",
+        ]
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Load-test the portal on a seeded PostgreSQL database.")
     parser.add_argument("--scale", type=float, default=1.0, help="seed volume if the database is not seeded yet")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (scale-out: half of them per instance)")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="gunicorn sync workers (scale-out: half of them per instance)"
+    )
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--duration", type=float, default=10, help="seconds of each measurement (at most 60)")
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--contacts", type=int, default=16, help="signed-in contacts (of different accounts) per page")
     parser.add_argument("--order-rounds", type=int, default=4)
-    parser.add_argument("--expiry-rounds", type=int, default=2, help="plain UPDATE and service, alternately; best of each")
+    parser.add_argument(
+        "--expiry-rounds", type=int, default=2, help="plain UPDATE and service, alternately; best of each"
+    )
     parser.add_argument("--celery-timeout", type=float, default=300)
     parser.add_argument("--scale-out", action="store_true", help="also run the scale-out check")
     parser.add_argument("--only-scale-out", action="store_true")
@@ -678,8 +895,10 @@ def main() -> None:
             targets_file.unlink()
     result["seconds"] = round(time.monotonic() - started)
 
-    text = [f"Benchmark of {BENCH_DB} (scale {result['scale']}), {result['started']}, {os.cpu_count()} CPUs, "
-            f"load generator on the same machine."]
+    text = [
+        f"Benchmark of {BENCH_DB} (scale {result['scale']}), {result['started']}, {os.cpu_count()} CPUs, "
+        f"load generator on the same machine."
+    ]
     if "rows" in result:
         text += ["", table(result, args)]
     if "scale_out" in result:

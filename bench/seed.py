@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_DB, PG, Progress, bench_env, setup_django  # noqa: E402
+from bench.common import BENCH_DB, PG, Progress, bench_env, setup_django
 
 PASSWORD = "bench-password-1"
 QUOTES_PER_ACCOUNT = {"draft": 10, "open": 30, "expired": 100, "accepted": 30, "declined": 24, "withdrawn": 6}
@@ -36,6 +36,10 @@ INVOICES_PER_ACCOUNT = 100
 MANAGERS = 20
 PRODUCTS = 30
 BATCH = 20_000
+
+
+def address_text(account: dict) -> str:
+    return f"{account['address_line1']}\n{account['postal_code']} {account['city']}\n{account['country']}"
 
 
 def psql(sql: str, database: str = "postgres") -> str:
@@ -59,8 +63,12 @@ def seeded_scale() -> float | None:
     """The scale the database was seeded at, or None when it is not (completely) seeded."""
     if not database_exists():
         return None
-    found = psql("SELECT value FROM bench_meta WHERE key = 'scale'" if psql(
-        "SELECT to_regclass('bench_meta') IS NOT NULL", BENCH_DB) == "t" else "SELECT NULL", BENCH_DB)
+    found = psql(
+        "SELECT value FROM bench_meta WHERE key = 'scale'"
+        if psql("SELECT to_regclass('bench_meta') IS NOT NULL", BENCH_DB) == "t"
+        else "SELECT NULL",
+        BENCH_DB,
+    )
     return float(found) if found else None
 
 
@@ -143,7 +151,8 @@ class Copier:
         self.flush()
         table = self.model._meta.db_table
         self.cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), GREATEST((SELECT MAX(id) FROM \"{table}\"), 1))"
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f'GREATEST((SELECT MAX(id) FROM "{table}"), 1))'
         )
 
 
@@ -156,8 +165,8 @@ def seed(scale: float) -> dict[str, int]:
     from django.utils import timezone
 
     from accounts.models import CompanyAccount, PaymentMethod, User
-    from invoices.models import Invoice, InvoiceLine, InvoiceNumberSequence, InvoiceState
     from billing_portal.money import money
+    from invoices.models import Invoice, InvoiceLine, InvoiceNumberSequence, InvoiceState
     from quotes.models import QUOTE_VALIDITY, Cart, Product, Quote, QuoteLine, QuoteState, ServiceOrder
 
     rng = random.Random(20261125)
@@ -174,13 +183,29 @@ def seed(scale: float) -> dict[str, int]:
         # People, accounts, products ---------------------------------------------------------
         users = Copier(User, cursor)
         manager_ids = [
-            users.add(username=f"bench-manager-{i:02d}", username_key=f"bench-manager-{i:02d}", email=f"manager{i:02d}@portal.example", first_name="Manager",
-                      last_name=f"{i:02d}", password=password, is_staff=True, date_joined=now)
+            users.add(
+                username=f"bench-manager-{i:02d}",
+                username_key=f"bench-manager-{i:02d}",
+                email=f"manager{i:02d}@portal.example",
+                first_name="Manager",
+                last_name=f"{i:02d}",
+                password=password,
+                is_staff=True,
+                date_joined=now,
+            )
             for i in range(1, MANAGERS + 1)
         ]
         contact_ids = [
-            users.add(username=f"bench-contact-{i:04d}", username_key=f"bench-contact-{i:04d}", email=f"billing{i:04d}@company{i:04d}.example", first_name="Billing",
-                      last_name=f"Contact {i:04d}", password=password, date_joined=now, language="de" if i % 5 == 0 else "en")
+            users.add(
+                username=f"bench-contact-{i:04d}",
+                username_key=f"bench-contact-{i:04d}",
+                email=f"billing{i:04d}@company{i:04d}.example",
+                first_name="Billing",
+                last_name=f"Contact {i:04d}",
+                password=password,
+                date_joined=now,
+                language="de" if i % 5 == 0 else "en",
+            )
             for i in range(1, n_contacts + 1)
         ]
         users.close()
@@ -192,28 +217,48 @@ def seed(scale: float) -> dict[str, int]:
             us = i % 2 == 0
             method = methods[i % 4]
             row = {
-                "number": f"CA-{i:06d}", "name": f"Bench Company {i:04d} {'Inc.' if us else 'GmbH'}",
-                "account_manager_id": manager_ids[i % MANAGERS], "billing_contact_id": contact_ids[(i - 1) % n_contacts],
-                "language": "en" if us else "de", "currency": "USD" if us else "EUR",
-                "address_line1": f"{i} Main Street" if us else f"Hauptstraße {i}", "postal_code": f"{10000 + i}",
-                "city": "Springfield" if us else "Berlin", "region": "IL" if us else "", "country": "US" if us else "DE",
-                "phone": f"+1415555{i:04d}" if us else f"+4930555{i:04d}", "payment_method": method,
-                "po_number": f"PO-{i:05d}", "po_expires_on": today + timedelta(days=180), "created_at": now - timedelta(days=900),
+                "number": f"CA-{i:06d}",
+                "name": f"Bench Company {i:04d} {'Inc.' if us else 'GmbH'}",
+                "account_manager_id": manager_ids[i % MANAGERS],
+                "billing_contact_id": contact_ids[(i - 1) % n_contacts],
+                "language": "en" if us else "de",
+                "currency": "USD" if us else "EUR",
+                "address_line1": f"{i} Main Street" if us else f"Hauptstraße {i}",
+                "postal_code": f"{10000 + i}",
+                "city": "Springfield" if us else "Berlin",
+                "region": "IL" if us else "",
+                "country": "US" if us else "DE",
+                "phone": f"+1415555{i:04d}" if us else f"+4930555{i:04d}",
+                "payment_method": method,
+                "po_number": f"PO-{i:05d}",
+                "po_expires_on": today + timedelta(days=180),
+                "created_at": now - timedelta(days=900),
             }
             if method == PaymentMethod.CARD:
-                row.update(card_holder=f"Billing Contact {i:04d}", card_brand="Visa", card_last4=f"{i % 10000:04d}",
-                           card_exp_month=12, card_exp_year=today.year + 2)
+                row.update(
+                    card_holder=f"Billing Contact {i:04d}",
+                    card_brand="Visa",
+                    card_last4=f"{i % 10000:04d}",
+                    card_exp_month=12,
+                    card_exp_year=today.year + 2,
+                )
             elif method == PaymentMethod.DIRECT_DEBIT:
-                row.update(bank_account_holder=f"Bench Company {i:04d}", bank_routing_number="021000021",
-                           bank_account_last4=f"{i % 10000:04d}")
+                row.update(
+                    bank_account_holder=f"Bench Company {i:04d}",
+                    bank_routing_number="021000021",
+                    bank_account_last4=f"{i % 10000:04d}",
+                )
             row["id"] = accounts.add(**row)
             account_rows.append(row)
         accounts.close()
 
         products = Copier(Product, cursor)
         product_rows = [
-            (products.add(sku=f"BENCH-{p:03d}", name=f"Product {p:03d} Suite"), f"Product {p:03d} Suite",
-             Decimal(rng.choice([9, 19, 49, 99, 199, 499])) + Decimal("0.99"))
+            (
+                products.add(sku=f"BENCH-{p:03d}", name=f"Product {p:03d} Suite"),
+                f"Product {p:03d} Suite",
+                Decimal(rng.choice([9, 19, 49, 99, 199, 499])) + Decimal("0.99"),
+            )
             for p in range(1, PRODUCTS + 1)
         ]
         products.close()
@@ -243,11 +288,25 @@ def seed(scale: float) -> dict[str, int]:
                     seats = rng.choice([1, 5, 10, 25, 50, 100, 250])
                     discount = Decimal(rng.choice([0, 0, 5, 10, 15, 20]))
                     total = QuoteLine.compute_total(seats=seats, unit_price=price, discount_percent=discount)
-                    quote_lines.append(dict(quote_id=quote_id, product_id=product_id, seats=seats, unit_price=price,
-                                            term_months=rng.choice([12, 12, 24, 36]), discount_percent=discount,
-                                            line_total=total, description=f"{product_name}, annual subscription"))
-                row = {"id": quote_id, "number": f"Q-{quote_id:010X}", "account_id": account["id"],
-                       "currency": account["currency"], "notes": "Prices valid for the term shown."}
+                    quote_lines.append(
+                        {
+                            "quote_id": quote_id,
+                            "product_id": product_id,
+                            "seats": seats,
+                            "unit_price": price,
+                            "term_months": rng.choice([12, 12, 24, 36]),
+                            "discount_percent": discount,
+                            "line_total": total,
+                            "description": f"{product_name}, annual subscription",
+                        }
+                    )
+                row = {
+                    "id": quote_id,
+                    "number": f"Q-{quote_id:010X}",
+                    "account_id": account["id"],
+                    "currency": account["currency"],
+                    "notes": "Prices valid for the term shown.",
+                }
                 if state == "draft":
                     row.update(state=QuoteState.DRAFT, created_at=now - timedelta(days=rng.uniform(0, 60)), currency="")
                 else:
@@ -258,9 +317,13 @@ def seed(scale: float) -> dict[str, int]:
                     else:
                         submitted = now - timedelta(days=rng.uniform(1, 730))
                     expires = submitted + QUOTE_VALIDITY
-                    row.update(state=QuoteState.SUBMITTED if state == "open" else state, submitted_at=submitted,
-                               expires_at=expires, created_at=submitted - timedelta(days=1),
-                               account_manager_id=account["account_manager_id"])
+                    row.update(
+                        state=QuoteState.SUBMITTED if state == "open" else state,
+                        submitted_at=submitted,
+                        expires_at=expires,
+                        created_at=submitted - timedelta(days=1),
+                        account_manager_id=account["account_manager_id"],
+                    )
                     if state == "open" and expires - now < timedelta(hours=48):
                         row["reminder_sent_at"] = expires - timedelta(hours=48)
                     decided = min(submitted + timedelta(days=rng.uniform(0.01, 6.9)), now - timedelta(minutes=1))
@@ -277,14 +340,24 @@ def seed(scale: float) -> dict[str, int]:
                         order_id = orders.next_id
                         order_total = money(sum((line["line_total"] for line in quote_lines), Decimal("0")))
                         orders.add(
-                            id=order_id, number=f"SO-{order_id:010X}", token=uuid.UUID(int=rng.getrandbits(128)),
-                            account_id=account["id"], state=ServiceOrder.State.PLACED,
-                            admin_name=f"Admin of {account['name']}", admin_email=f"admin{account['id']}@company.example",
-                            payment_method=account["payment_method"], payment_display=account["payment_method"],
-                            billing_address=f"{account['address_line1']}\n{account['postal_code']} {account['city']}\n{account['country']}",
-                            po_number=account["po_number"], currency=account["currency"], total=order_total,
-                            created_by_id=account["billing_contact_id"], created_at=decided, placed_at=decided,
-                            placed_by_id=account["billing_contact_id"], receipt_number=f"R-{order_id:010X}",
+                            id=order_id,
+                            number=f"SO-{order_id:010X}",
+                            token=uuid.UUID(int=rng.getrandbits(128)),
+                            account_id=account["id"],
+                            state=ServiceOrder.State.PLACED,
+                            admin_name=f"Admin of {account['name']}",
+                            admin_email=f"admin{account['id']}@company.example",
+                            payment_method=account["payment_method"],
+                            payment_display=account["payment_method"],
+                            billing_address=address_text(account),
+                            po_number=account["po_number"],
+                            currency=account["currency"],
+                            total=order_total,
+                            created_by_id=account["billing_contact_id"],
+                            created_at=decided,
+                            placed_at=decided,
+                            placed_by_id=account["billing_contact_id"],
+                            receipt_number=f"R-{order_id:010X}",
                         )
                         order_quotes.add(serviceorder_id=order_id, quote_id=quote_id)
                         row["service_order_id"] = order_id
@@ -302,8 +375,12 @@ def seed(scale: float) -> dict[str, int]:
             copier.close()
         progress.finish()
         for start in range(0, len(due_ids), BATCH):
-            cursor.execute("INSERT INTO bench_due_quote (id) SELECT unnest(%s::bigint[])", [due_ids[start:start + BATCH]])
-        counts.update(quotes=total_quotes, quote_lines=n_lines, service_orders=orders.next_id - 1, due_quotes=len(due_ids))
+            cursor.execute(
+                "INSERT INTO bench_due_quote (id) SELECT unnest(%s::bigint[])", [due_ids[start : start + BATCH]]
+            )
+        counts.update(
+            quotes=total_quotes, quote_lines=n_lines, service_orders=orders.next_id - 1, due_quotes=len(due_ids)
+        )
 
         # Invoices and lines ---------------------------------------------------------------------------
         progress = Progress("invoices (+lines)", n_accounts * INVOICES_PER_ACCOUNT)
@@ -321,26 +398,52 @@ def seed(scale: float) -> dict[str, int]:
                 for position in range(1, rng.randint(1, 4) + 1):
                     _pid, name, price = rng.choice(product_rows)
                     quantity = Decimal(rng.choice([1, 5, 10, 25, 50]))
-                    item_lines.append(dict(invoice_id=invoice_id, position=position, description=f"{name}, monthly",
-                                           product=name, quantity=quantity, unit_price=price, line_total=money(quantity * price)))
+                    item_lines.append(
+                        {
+                            "invoice_id": invoice_id,
+                            "position": position,
+                            "description": f"{name}, monthly",
+                            "product": name,
+                            "quantity": quantity,
+                            "unit_price": price,
+                            "line_total": money(quantity * price),
+                        }
+                    )
                 subtotal = money(sum((line["line_total"] for line in item_lines), Decimal("0")))
                 tax = money(subtotal * tax_rate / 100)
-                row = dict(id=invoice_id, account_id=account["id"], currency=account["currency"], tax_rate=tax_rate,
-                           subtotal=subtotal, tax=tax, total=subtotal + tax, service_period_start=issue_date,
-                           service_period_end=issue_date + timedelta(days=29), created_at=now - timedelta(days=30 * k + 6))
+                row = {
+                    "id": invoice_id,
+                    "account_id": account["id"],
+                    "currency": account["currency"],
+                    "tax_rate": tax_rate,
+                    "subtotal": subtotal,
+                    "tax": tax,
+                    "total": subtotal + tax,
+                    "service_period_start": issue_date,
+                    "service_period_end": issue_date + timedelta(days=29),
+                    "created_at": now - timedelta(days=30 * k + 6),
+                }
                 if k == 0:
                     row["state"] = InvoiceState.DRAFT
                 else:
                     prefix = f"INV-{issue_date.year}"
                     sequences[prefix] = sequences.get(prefix, 0) + 1
-                    issued_at = datetime.combine(issue_date, datetime.min.time(), tzinfo=now.tzinfo) + timedelta(hours=9)
+                    issued_at = datetime.combine(issue_date, datetime.min.time(), tzinfo=now.tzinfo) + timedelta(
+                        hours=9
+                    )
                     state = InvoiceState.ISSUED if k <= 2 else InvoiceState.VOID if k % 33 == 0 else InvoiceState.PAID
                     row.update(
-                        state=state, number=f"{prefix}-{sequences[prefix]:05d}", issue_date=issue_date,
-                        due_date=issue_date + timedelta(days=30), issued_at=issued_at, billing_name=account["name"],
-                        billing_address=f"{account['address_line1']}\n{account['postal_code']} {account['city']}\n{account['country']}",
-                        account_number=account["number"], po_number=account["po_number"],
-                        contact_user_id=contact_names[account["billing_contact_id"]], payment_method=account["payment_method"],
+                        state=state,
+                        number=f"{prefix}-{sequences[prefix]:05d}",
+                        issue_date=issue_date,
+                        due_date=issue_date + timedelta(days=30),
+                        issued_at=issued_at,
+                        billing_name=account["name"],
+                        billing_address=address_text(account),
+                        account_number=account["number"],
+                        po_number=account["po_number"],
+                        contact_user_id=contact_names[account["billing_contact_id"]],
+                        payment_method=account["payment_method"],
                     )
                     if state == InvoiceState.PAID:
                         row["paid_at"] = issued_at + timedelta(days=20)
@@ -356,7 +459,9 @@ def seed(scale: float) -> dict[str, int]:
         progress.finish()
         InvoiceNumberSequence.objects.bulk_create(
             [InvoiceNumberSequence(prefix=prefix, last_value=value) for prefix, value in sequences.items()],
-            update_conflicts=True, unique_fields=["prefix"], update_fields=["last_value"],
+            update_conflicts=True,
+            unique_fields=["prefix"],
+            update_fields=["last_value"],
         )
         counts.update(invoices=invoices.next_id - 1, invoice_lines=n_invoice_lines)
 
@@ -371,7 +476,9 @@ def seed(scale: float) -> dict[str, int]:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1,000 accounts, 200,000 quotes, 100,000 invoices")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="1.0 = 1,000 accounts, 200,000 quotes, 100,000 invoices"
+    )
     parser.add_argument("--reset", action="store_true", help=f"drop and recreate {BENCH_DB} first")
     args = parser.parse_args(argv)
 
@@ -390,8 +497,10 @@ def main(argv=None) -> None:
     print("  ANALYZE ...", file=sys.stderr)
     psql("VACUUM ANALYZE", BENCH_DB)
     elapsed = time.monotonic() - started
-    print(f"Seeded {BENCH_DB} in {elapsed:.0f} s: " + ", ".join(f"{value:,} {key}" for key, value in counts.items()),
-          file=sys.stderr)
+    print(
+        f"Seeded {BENCH_DB} in {elapsed:.0f} s: " + ", ".join(f"{value:,} {key}" for key, value in counts.items()),
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

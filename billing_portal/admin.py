@@ -14,9 +14,9 @@ class PortalEmailAdmin(EmailAdmin):
     A password-reset or welcome e-mail holds a link that signs its reader in as the billing contact,
     so the log never lets anyone change an e-mail's recipients or status, and nobody in the admin,
     superusers included (they are staff too), reads bodies or headers; only superusers open the
-    attachments (invoices and receipts, which hold no sign-in link). Lists, searches and orderings stay on the columns shown: Django
-    allows a query-string lookup on any local field, and the count of `?message__contains=...`
-    answers would spell out a link one character at a time.
+    attachments (invoices and receipts, which hold no sign-in link). Lists, searches and orderings
+    stay on the columns shown: Django allows a query-string lookup on any local field, and the count
+    of `?message__contains=...` answers would spell out a link one character at a time.
     """
 
     list_display = ["to_display", "subject_shown", "status", "created", "last_updated"]
@@ -64,7 +64,8 @@ class PortalEmailAdmin(EmailAdmin):
         self.message_user(request, _("%(count)d e-mails requeued.") % {"count": requeued})
         if requeued < len(ids):
             self.message_user(
-                request, _("%(count)d e-mails were not failed and were left as they are.") % {"count": len(ids) - requeued}
+                request,
+                _("%(count)d e-mails were not failed and were left as they are.") % {"count": len(ids) - requeued},
             )
 
 

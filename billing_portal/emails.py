@@ -102,9 +102,12 @@ def _send_on_commit() -> None:
 
 
 def _is_permanent(error: Exception) -> bool:
-    return isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600 or isinstance(
-        error, smtplib.SMTPRecipientsRefused
-    ) and all(code >= 500 for code, _ in error.recipients.values())
+    return (
+        isinstance(error, smtplib.SMTPResponseException)
+        and 500 <= error.smtp_code < 600
+        or isinstance(error, smtplib.SMTPRecipientsRefused)
+        and all(code >= 500 for code, _ in error.recipients.values())
+    )
 
 
 def deliver(email_id: int) -> str | None:
@@ -124,7 +127,9 @@ def deliver(email_id: int) -> str | None:
         if email is None:
             return None
         try:
-            email.dispatch(commit=False, disconnect_after_delivery=False, connection=connections[email.backend_alias or "default"])
+            email.dispatch(
+                commit=False, disconnect_after_delivery=False, connection=connections[email.backend_alias or "default"]
+            )
         except Exception as error:
             retries = email.number_of_retries or 0
             if _is_permanent(error) or retries >= max_retries:

@@ -68,8 +68,13 @@ def too_many_lines(count: int) -> bool:
 
 def check_lines(count: int, *, document: str) -> None:
     if too_many_lines(count):
-        logger.error("Not rendering %s: %d lines, more than PDF_MAX_LINES=%d. Its PDF and any e-mail held for it wait "
-                     "until the document is split or the limit raised.", document, count, settings.PDF_MAX_LINES)
+        logger.error(
+            "Not rendering %s: %d lines, more than PDF_MAX_LINES=%d. Its PDF and any e-mail held for it wait "
+            "until the document is split or the limit raised.",
+            document,
+            count,
+            settings.PDF_MAX_LINES,
+        )
         raise DocumentTooLarge(f"{document} has {count} lines")
 
 
@@ -87,8 +92,12 @@ def preparing_response(request, *, too_large: bool = False):
     202 while the task is on its way (not an error, and logged as none); 503 for a document too
     long ever to be rendered, which staff must see in the error log.
     """
-    response = render(request, "pdf_preparing.html", {"account": getattr(request, "account", None), "too_large": too_large},
-                      status=503 if too_large else 202)
+    response = render(
+        request,
+        "pdf_preparing.html",
+        {"account": getattr(request, "account", None), "too_large": too_large},
+        status=503 if too_large else 202,
+    )
     if not too_large:
         response["Retry-After"] = "5"
     return response
@@ -110,7 +119,7 @@ def static_path(url: str) -> str:
     """The static-files path named by a `static:` URL; `RefusedURL` for anything else."""
     if not url.startswith(STATIC_SCHEME):
         raise RefusedURL(f"Refused to fetch {url[:200]!r}: only static: URLs are allowed")
-    raw = unquote(url[len(STATIC_SCHEME):].split("?", 1)[0].split("#", 1)[0]).lstrip("/")
+    raw = unquote(url[len(STATIC_SCHEME) :].split("?", 1)[0].split("#", 1)[0]).lstrip("/")
     path = posixpath.normpath(raw)
     if not raw or path.startswith("..") or "\\" in path or "\x00" in path:
         raise RefusedURL(f"Refused to fetch {url[:200]!r}: not a path inside the static files")
@@ -142,6 +151,7 @@ def counter_content(label: str) -> str:
 
     counter_content("Seite %(page)s von %(pages)s") == '"Seite " counter(page) " von " counter(pages) ""'
     """
+
     def quoted(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
@@ -167,8 +177,12 @@ def _stylesheets(paths: tuple[str, ...]) -> tuple[FontConfiguration, list[CSS]]:
         font_config = FontConfiguration()
         fetcher = StaticOnlyURLFetcher()
         css = [
-            CSS(string=_static_file(path)[0].decode(), base_url=STATIC_SCHEME + path, url_fetcher=fetcher,
-                font_config=font_config)
+            CSS(
+                string=_static_file(path)[0].decode(),
+                base_url=STATIC_SCHEME + path,
+                url_fetcher=fetcher,
+                font_config=font_config,
+            )
             for path in paths
         ]
         cache[paths] = (font_config, css)

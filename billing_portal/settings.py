@@ -25,10 +25,7 @@ else:
 
 # Production fails closed: no address, database or broker is guessed. `make run` sets the first
 # two (an embedded PostgreSQL); development without REDIS_URL uses a file-system broker.
-if DEBUG:
-    PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
-else:
-    PORTAL_URL = env("PORTAL_URL")
+PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000") if DEBUG else env("PORTAL_URL")
 # A trivial signed-in page at /_baseline/ for load measurements (bench/); off in production.
 BASELINE_VIEW_ENABLED = env.bool("BASELINE_VIEW_ENABLED", False)
 
@@ -229,7 +226,9 @@ W9_FORM_URL = env("W9_FORM_URL", default="https://www.irs.gov/pub/irs-pdf/fw9.pd
 EMAIL_BACKEND = "post_office.EmailBackend"
 DELIVERY_EMAIL_BACKEND = env(
     "DELIVERY_EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", 25)
@@ -259,7 +258,12 @@ if REDIS_URL:
         "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", 10),
         "unacked_restore_throttle": 1,
     }
-    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
 else:
     # Development only (DEBUG and no REDIS_URL): `make run` creates these folders.
     CELERY_BROKER_URL = "filesystem://"
@@ -303,7 +307,9 @@ LOGGING = {
 
 # Invoices: the seller printed on every invoice PDF --------------------------------------
 SELLER_NAME = env("SELLER_NAME", default="Portal Software GmbH")
-SELLER_ADDRESS = env.list("SELLER_ADDRESS", default=["Musterstraße 1", "10115 Berlin", "Germany"])  # comma-separated lines
+SELLER_ADDRESS = env.list(
+    "SELLER_ADDRESS", default=["Musterstraße 1", "10115 Berlin", "Germany"]
+)  # comma-separated lines
 SELLER_VAT_ID = env("SELLER_VAT_ID", default="DE123456789")
 SELLER_EMAIL = env("SELLER_EMAIL", default="billing@portal.example")
 SELLER_PHONE = env("SELLER_PHONE", default="+49 30 1234567")

@@ -11,8 +11,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("DELIVERY_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("PORTAL_URL", "http://testserver")
 
-from .settings import *  # noqa: E402,F403
-from .settings import STORAGES, VAR_DIR  # noqa: E402
+from .settings import *  # noqa: F403
+from .settings import STORAGES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -57,12 +57,41 @@ class InvoiceAdmin(admin.ModelAdmin):
     date_hierarchy = "issue_date"
     inlines = [InvoiceLineInline, InvoiceDeliveryInline]
     actions = ["issue_and_email", "resend_email", "mark_paid", "void", "issue_credit_note"]
-    draft_fields = ["account", "service_period_start", "service_period_end", "payment_terms_days", "currency", "tax_rate", "note"]
+    draft_fields = [
+        "account",
+        "service_period_start",
+        "service_period_end",
+        "payment_terms_days",
+        "currency",
+        "tax_rate",
+        "note",
+    ]
     issued_fields = [
-        "number", "kind", "corrects_link", "state", "account", "issue_date", "due_date", "service_period_start",
-        "service_period_end", "currency", "billing_name", "billing_address", "account_number", "po_number",
-        "contact_user_id", "payment_method", "subtotal", "tax_rate", "tax", "total", "note", "pdf", "issued_at",
-        "paid_at", "voided_at",
+        "number",
+        "kind",
+        "corrects_link",
+        "state",
+        "account",
+        "issue_date",
+        "due_date",
+        "service_period_start",
+        "service_period_end",
+        "currency",
+        "billing_name",
+        "billing_address",
+        "account_number",
+        "po_number",
+        "contact_user_id",
+        "payment_method",
+        "subtotal",
+        "tax_rate",
+        "tax",
+        "total",
+        "note",
+        "pdf",
+        "issued_at",
+        "paid_at",
+        "voided_at",
     ]
 
     def get_fields(self, request, obj=None):
@@ -79,7 +108,9 @@ class InvoiceAdmin(admin.ModelAdmin):
     def corrects_link(self, obj):
         if obj.corrects_id is None:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("admin:invoices_invoice_change", args=[obj.corrects_id]), obj.corrects)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:invoices_invoice_change", args=[obj.corrects_id]), obj.corrects
+        )
 
     def has_delete_permission(self, request, obj=None):
         # Only a draft may be deleted; an issued invoice is a document that stays.
@@ -113,26 +144,52 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Issue and e-mail"), permissions=["change"])
     def issue_and_email(self, request, queryset):
-        self._run(request, queryset, services.invoice_issue,
-                  lambda n: ngettext("%d invoice issued and e-mailed.", "%d invoices issued and e-mailed.", n) % n)
+        self._run(
+            request,
+            queryset,
+            services.invoice_issue,
+            lambda n: ngettext("%d invoice issued and e-mailed.", "%d invoices issued and e-mailed.", n) % n,
+        )
 
     @admin.action(description=_("Resend e-mail"), permissions=["change"])
     def resend_email(self, request, queryset):
-        self._run(request, queryset, services.invoice_resend,
-                  lambda n: ngettext("%d invoice e-mailed again.", "%d invoices e-mailed again.", n) % n)
+        self._run(
+            request,
+            queryset,
+            services.invoice_resend,
+            lambda n: ngettext("%d invoice e-mailed again.", "%d invoices e-mailed again.", n) % n,
+        )
 
     @admin.action(description=_("Mark paid"), permissions=["change"])
     def mark_paid(self, request, queryset):
-        self._run(request, queryset, services.invoice_mark_paid,
-                  lambda n: ngettext("%d invoice marked paid.", "%d invoices marked paid.", n) % n)
+        self._run(
+            request,
+            queryset,
+            services.invoice_mark_paid,
+            lambda n: ngettext("%d invoice marked paid.", "%d invoices marked paid.", n) % n,
+        )
 
     @admin.action(description=_("Void (issues a credit note)"), permissions=["change"])
     def void(self, request, queryset):
-        self._run(request, queryset, services.invoice_void,
-                  lambda n: ngettext("%d invoice voided; its credit note is e-mailed.",
-                                     "%d invoices voided; their credit notes are e-mailed.", n) % n)
+        self._run(
+            request,
+            queryset,
+            services.invoice_void,
+            lambda n: (
+                ngettext(
+                    "%d invoice voided; its credit note is e-mailed.",
+                    "%d invoices voided; their credit notes are e-mailed.",
+                    n,
+                )
+                % n
+            ),
+        )
 
     @admin.action(description=_("Issue credit note"), permissions=["change"])
     def issue_credit_note(self, request, queryset):
-        self._run(request, queryset, services.invoice_credit_note_issue,
-                  lambda n: ngettext("%d credit note issued and e-mailed.", "%d credit notes issued and e-mailed.", n) % n)
+        self._run(
+            request,
+            queryset,
+            services.invoice_credit_note_issue,
+            lambda n: ngettext("%d credit note issued and e-mailed.", "%d credit notes issued and e-mailed.", n) % n,
+        )

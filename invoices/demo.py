@@ -27,15 +27,28 @@ def _issued(account: CompanyAccount, index: int, issue_date: datetime.date, tax_
     product, sku, price = PRODUCTS[index % len(PRODUCTS)]
     lines = [
         InvoiceLine(position=1, description=product, product=sku, quantity=Decimal(5 + index % 20), unit_price=price),
-        InvoiceLine(position=2, description=PRODUCTS[2][0], product=PRODUCTS[2][1], quantity=Decimal(1 + index % 3),
-                    unit_price=PRODUCTS[2][2]),
+        InvoiceLine(
+            position=2,
+            description=PRODUCTS[2][0],
+            product=PRODUCTS[2][1],
+            quantity=Decimal(1 + index % 3),
+            unit_price=PRODUCTS[2][2],
+        ),
     ]
     subtotal, tax, total = services._totals(lines, tax_rate)
     invoice = Invoice(
-        account=account, state=state, issue_date=issue_date, due_date=issue_date + datetime.timedelta(days=30),
-        service_period_start=issue_date, service_period_end=issue_date + datetime.timedelta(days=364),
-        tax_rate=tax_rate, subtotal=subtotal, tax=tax, total=total,
-        issued_at=timezone.now(), paid_at=timezone.now() if state == InvoiceState.PAID else None,
+        account=account,
+        state=state,
+        issue_date=issue_date,
+        due_date=issue_date + datetime.timedelta(days=30),
+        service_period_start=issue_date,
+        service_period_end=issue_date + datetime.timedelta(days=364),
+        tax_rate=tax_rate,
+        subtotal=subtotal,
+        tax=tax,
+        total=total,
+        issued_at=timezone.now(),
+        paid_at=timezone.now() if state == InvoiceState.PAID else None,
     )
     services._snapshot(invoice, account)
     invoice.number = services._next_number(InvoiceKind.INVOICE, issue_date.year)
@@ -67,10 +80,20 @@ def seed() -> int:
             # One voided invoice with its credit note, and one draft for staff to issue in the admin.
             voided = _issued(account, count, today - datetime.timedelta(days=60), tax_rate, InvoiceState.ISSUED)
             services.invoice_void(invoice=voided, actor=None, reason="Issued twice by mistake.")
-            draft = Invoice.objects.create(account=account, currency=account.currency,
-                                           service_period_start=today, service_period_end=today + datetime.timedelta(days=364))
-            InvoiceLine.objects.create(invoice=draft, position=1, description=PRODUCTS[0][0], product=PRODUCTS[0][1],
-                                       quantity=Decimal(12), unit_price=PRODUCTS[0][2])
+            draft = Invoice.objects.create(
+                account=account,
+                currency=account.currency,
+                service_period_start=today,
+                service_period_end=today + datetime.timedelta(days=364),
+            )
+            InvoiceLine.objects.create(
+                invoice=draft,
+                position=1,
+                description=PRODUCTS[0][0],
+                product=PRODUCTS[0][1],
+                quantity=Decimal(12),
+                unit_price=PRODUCTS[0][2],
+            )
             services.invoice_draft_recalculate(invoice=draft)
             added += 2
     return added

@@ -47,7 +47,11 @@ class Invoice(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
     corrects = models.ForeignKey(
-        "self", verbose_name=_("corrects invoice"), on_delete=models.PROTECT, null=True, blank=True,
+        "self",
+        verbose_name=_("corrects invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="credit_notes",
     )
     state = models.CharField(_("state"), max_length=10, choices=InvoiceState.choices, default=InvoiceState.DRAFT)
@@ -58,7 +62,9 @@ class Invoice(models.Model):
     due_date = models.DateField(_("due date"), null=True, blank=True, editable=False)
     service_period_start = models.DateField(_("service period start"))
     service_period_end = models.DateField(_("service period end"))
-    currency = models.CharField(_("currency"), max_length=3, blank=True, help_text=_("Defaults to the account's currency."))
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, help_text=_("Defaults to the account's currency.")
+    )
 
     # Snapshots taken at issue: the document shows what was true that day.
     billing_name = models.CharField(_("billing name"), max_length=200, blank=True, editable=False)
@@ -70,9 +76,14 @@ class Invoice(models.Model):
         _("payment method"), max_length=20, choices=PaymentMethod.choices, blank=True, editable=False
     )
 
-    subtotal = models.DecimalField(_("subtotal"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
+    subtotal = models.DecimalField(
+        _("subtotal"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False
+    )
     tax_rate = models.DecimalField(
-        _("tax rate (%)"), max_digits=5, decimal_places=2, default=Decimal("0.00"),
+        _("tax rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
     )
     tax = models.DecimalField(_("tax"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
@@ -90,10 +101,14 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         ordering = ["-issue_date", "-number"]
         indexes = [
-            models.Index(F("account"), F("state"), F("issue_date").desc(), F("number").desc(), name="invoice_account_list"),
+            models.Index(
+                F("account"), F("state"), F("issue_date").desc(), F("number").desc(), name="invoice_account_list"
+            ),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(total=F("subtotal") + F("tax")), name="invoice_total_is_subtotal_plus_tax"),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("tax")), name="invoice_total_is_subtotal_plus_tax"
+            ),
             models.CheckConstraint(
                 condition=Q(state=InvoiceState.DRAFT)
                 | Q(number__isnull=False, issue_date__isnull=False, due_date__isnull=False),
@@ -145,7 +160,9 @@ class InvoiceLine(models.Model):
     product = models.CharField(_("product"), max_length=200, blank=True, help_text=_("Product name or SKU."))
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, default=Decimal("1"))
     unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
-    line_total = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
+    line_total = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False
+    )
 
     class Meta:
         verbose_name = _("invoice line")
@@ -164,12 +181,19 @@ class InvoiceDelivery(models.Model):
 
     invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="deliveries")
     # SET_NULL: post-office's cleanup_mail may delete old e-mails; the delivery record stays.
-    email = models.OneToOneField("post_office.Email", verbose_name=_("e-mail"), null=True, on_delete=models.SET_NULL, related_name="+")
+    email = models.OneToOneField(
+        "post_office.Email", verbose_name=_("e-mail"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recipients = models.JSONField(_("recipients"), default=list)
     created_at = models.DateTimeField(_("queued"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import CompanyAccount, User
 from accounts.services import audit_record
 from billing_portal import emails, pdf
-from billing_portal.money import money
 from billing_portal.celery import send_on_commit
+from billing_portal.money import money
 
 from .models import (
     Invoice,
@@ -43,7 +43,6 @@ class InvoiceError(Exception):
     """A change that the invoice's state does not allow; the message is shown to staff."""
 
 
-
 def _lock(invoice: Invoice) -> Invoice:
     # of=("self",): lock the invoice row only, not the account and contact rows joined to it.
     return (
@@ -55,7 +54,10 @@ def _lock(invoice: Invoice) -> Invoice:
 
 def _audit(invoice: Invoice, actor: User | None, action: str, old_state: str | None, **changes) -> None:
     audit_record(
-        account=invoice.account, actor=actor, action=action, target=invoice,
+        account=invoice.account,
+        actor=actor,
+        action=action,
+        target=invoice,
         changes={"state": (old_state, invoice.state), **changes},
     )
 
@@ -86,7 +88,15 @@ def _snapshot(invoice: Invoice, account: CompanyAccount) -> list[str]:
     invoice.contact_user_id = account.billing_contact.username
     invoice.payment_method = account.payment_method
     invoice.currency = invoice.currency or account.currency
-    return ["billing_name", "billing_address", "account_number", "po_number", "contact_user_id", "payment_method", "currency"]
+    return [
+        "billing_name",
+        "billing_address",
+        "account_number",
+        "po_number",
+        "contact_user_id",
+        "payment_method",
+        "currency",
+    ]
 
 
 def invoice_draft_recalculate(*, invoice: Invoice) -> Invoice:
@@ -101,7 +111,12 @@ def invoice_draft_recalculate(*, invoice: Invoice) -> Invoice:
         if not locked.currency:
             locked.currency = locked.account.currency
         locked.save(update_fields=["subtotal", "tax", "total", "currency"])
-    invoice.subtotal, invoice.tax, invoice.total, invoice.currency = locked.subtotal, locked.tax, locked.total, locked.currency
+    invoice.subtotal, invoice.tax, invoice.total, invoice.currency = (
+        locked.subtotal,
+        locked.tax,
+        locked.total,
+        locked.currency,
+    )
     return invoice
 
 
@@ -127,7 +142,9 @@ def _deliver(invoice: Invoice, actor: User | None) -> InvoiceDelivery:
     delivery = InvoiceDelivery.objects.create(invoice=invoice, email=email, recipients=to, created_by=actor)
     from .tasks import invoice_delivery_send  # tasks import this module
 
-    send_on_commit(invoice_delivery_send, delivery.pk)  # if the broker is down, invoices_deliver_pending (beat) sends it
+    send_on_commit(
+        invoice_delivery_send, delivery.pk
+    )  # if the broker is down, invoices_deliver_pending (beat) sends it
     return delivery
 
 
@@ -136,8 +153,10 @@ def invoice_issue(*, invoice: Invoice, actor: User | None) -> Invoice:
     with transaction.atomic():
         locked = _lock(invoice)
         if locked.state != InvoiceState.DRAFT:
-            raise InvoiceError(_("Only a draft can be issued; %(number)s is %(state)s.") % {
-                "number": locked, "state": locked.get_state_display()})
+            raise InvoiceError(
+                _("Only a draft can be issued; %(number)s is %(state)s.")
+                % {"number": locked, "state": locked.get_state_display()}
+            )
         lines = list(locked.lines.all())
         if not lines:
             raise InvoiceError(_("An invoice needs at least one line."))
@@ -150,8 +169,22 @@ def invoice_issue(*, invoice: Invoice, actor: User | None) -> Invoice:
         locked.due_date = today + timedelta(days=locked.payment_terms_days)
         locked.issued_at = timezone.now()
         locked.state = InvoiceState.ISSUED
-        locked.save(update_fields=[*fields, "number", "issue_date", "due_date", "issued_at", "state", "subtotal", "tax", "total"])
-        _audit(locked, actor, "invoice_issue", InvoiceState.DRAFT, number=(None, locked.number), total=(None, locked.total))
+        locked.save(
+            update_fields=[
+                *fields,
+                "number",
+                "issue_date",
+                "due_date",
+                "issued_at",
+                "state",
+                "subtotal",
+                "tax",
+                "total",
+            ]
+        )
+        _audit(
+            locked, actor, "invoice_issue", InvoiceState.DRAFT, number=(None, locked.number), total=(None, locked.total)
+        )
         _deliver(locked, actor)
     return locked
 
@@ -160,8 +193,10 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User | None) -> Invoice:
     with transaction.atomic():
         locked = _lock(invoice)
         if locked.state != InvoiceState.ISSUED or locked.is_credit_note:
-            raise InvoiceError(_("Only an open invoice can be marked paid; %(number)s is %(state)s.") % {
-                "number": locked, "state": locked.get_state_display()})
+            raise InvoiceError(
+                _("Only an open invoice can be marked paid; %(number)s is %(state)s.")
+                % {"number": locked, "state": locked.get_state_display()}
+            )
         locked.state = InvoiceState.PAID
         locked.paid_at = timezone.now()
         locked.save(update_fields=["state", "paid_at"])
@@ -173,24 +208,52 @@ def _credit_note_issue_locked(original: Invoice, actor: User | None, reason: str
     """Issue a credit note cancelling `original` in full; the caller holds its row lock."""
     today = timezone.localdate()
     note = Invoice(
-        account=original.account, kind=InvoiceKind.CREDIT_NOTE, corrects=original, state=InvoiceState.ISSUED,
-        number=_next_number(InvoiceKind.CREDIT_NOTE, today.year), issue_date=today, due_date=today,
-        issued_at=timezone.now(), payment_terms_days=0,
-        service_period_start=original.service_period_start, service_period_end=original.service_period_end,
-        currency=original.currency, billing_name=original.billing_name, billing_address=original.billing_address,
-        account_number=original.account_number, po_number=original.po_number,
-        contact_user_id=original.account.billing_contact.username, payment_method=original.payment_method,
-        tax_rate=original.tax_rate, subtotal=-original.subtotal, tax=-original.tax, total=-original.total,
+        account=original.account,
+        kind=InvoiceKind.CREDIT_NOTE,
+        corrects=original,
+        state=InvoiceState.ISSUED,
+        number=_next_number(InvoiceKind.CREDIT_NOTE, today.year),
+        issue_date=today,
+        due_date=today,
+        issued_at=timezone.now(),
+        payment_terms_days=0,
+        service_period_start=original.service_period_start,
+        service_period_end=original.service_period_end,
+        currency=original.currency,
+        billing_name=original.billing_name,
+        billing_address=original.billing_address,
+        account_number=original.account_number,
+        po_number=original.po_number,
+        contact_user_id=original.account.billing_contact.username,
+        payment_method=original.payment_method,
+        tax_rate=original.tax_rate,
+        subtotal=-original.subtotal,
+        tax=-original.tax,
+        total=-original.total,
         note=reason,
     )
     note.save()
-    InvoiceLine.objects.bulk_create([
-        InvoiceLine(invoice=note, position=line.position, description=line.description, product=line.product,
-                    quantity=line.quantity, unit_price=-line.unit_price, line_total=-line.line_total)
-        for line in original.lines.all()
-    ])
-    audit_record(account=note.account, actor=actor, action="invoice_credit_note_issue", target=note,
-                 changes={"state": (None, note.state), "number": (None, note.number), "corrects": (None, original.number)})
+    InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(
+                invoice=note,
+                position=line.position,
+                description=line.description,
+                product=line.product,
+                quantity=line.quantity,
+                unit_price=-line.unit_price,
+                line_total=-line.line_total,
+            )
+            for line in original.lines.all()
+        ]
+    )
+    audit_record(
+        account=note.account,
+        actor=actor,
+        action="invoice_credit_note_issue",
+        target=note,
+        changes={"state": (None, note.state), "number": (None, note.number), "corrects": (None, original.number)},
+    )
     _deliver(note, actor)
     return note
 
@@ -200,8 +263,10 @@ def invoice_void(*, invoice: Invoice, actor: User | None, reason: str = "") -> I
     with transaction.atomic():
         locked = _lock(invoice)
         if locked.state != InvoiceState.ISSUED or locked.is_credit_note:
-            raise InvoiceError(_("Only an open invoice can be voided; %(number)s is %(state)s.") % {
-                "number": locked, "state": locked.get_state_display()})
+            raise InvoiceError(
+                _("Only an open invoice can be voided; %(number)s is %(state)s.")
+                % {"number": locked, "state": locked.get_state_display()}
+            )
         locked.state = InvoiceState.VOID
         locked.voided_at = timezone.now()
         locked.save(update_fields=["state", "voided_at"])
@@ -218,8 +283,10 @@ def invoice_credit_note_issue(*, invoice: Invoice, actor: User | None, reason: s
     with transaction.atomic():
         locked = _lock(invoice)
         if locked.is_credit_note or locked.state not in (InvoiceState.ISSUED, InvoiceState.PAID):
-            raise InvoiceError(_("Only an issued or paid invoice can be corrected; %(number)s is %(state)s.") % {
-                "number": locked, "state": locked.get_state_display()})
+            raise InvoiceError(
+                _("Only an issued or paid invoice can be corrected; %(number)s is %(state)s.")
+                % {"number": locked, "state": locked.get_state_display()}
+            )
         if locked.credit_notes.exists():
             raise InvoiceError(_("%(number)s has already been corrected by a credit note.") % {"number": locked})
         if locked.state == InvoiceState.ISSUED:
@@ -357,5 +424,7 @@ def invoice_deliveries_pending(*, older_than: timedelta = timedelta(minutes=5)) 
     """Deliveries whose task never ran (broker down, worker lost), for the periodic sweep."""
     cutoff = timezone.now() - older_than
     return list(
-        InvoiceDelivery.objects.filter(released_at__isnull=True, created_at__lte=cutoff).values_list("pk", flat=True)[:200]
+        InvoiceDelivery.objects.filter(released_at__isnull=True, created_at__lte=cutoff).values_list("pk", flat=True)[
+            :200
+        ]
     )

@@ -16,13 +16,17 @@ PDF_TASK = {
 }
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8, ignore_result=True, **PDF_TASK)
+@shared_task(
+    acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8, ignore_result=True, **PDF_TASK
+)
 def invoice_delivery_send(delivery_id: int) -> bool:
     """Render the invoice's PDF once, store it, and release its held e-mail with the PDF attached."""
     return services.invoice_delivery_send(delivery_id=delivery_id)
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3, ignore_result=True, **PDF_TASK)
+@shared_task(
+    acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3, ignore_result=True, **PDF_TASK
+)
 def invoice_pdf_prepare(invoice_id: int) -> None:
     """Render and store an invoice's PDF that a download found missing; nothing if it is stored by now."""
     services.invoice_pdf_ensure(invoice_id=invoice_id, missing_file=True)

@@ -46,17 +46,47 @@ class QuoteAdmin(admin.ModelAdmin):
     actions = ["submit_to_customer", "withdraw"]
     date_hierarchy = "submitted_at"
     editable_fields = ["account", "account_manager", "currency", "notes"]
-    state_fields = ["number", "state", "created_at", "submitted_at", "expires_at", "reminder_sent_at", "decided_at",
-                    "decided_by", "decline_comment", "service_order"]
+    state_fields = [
+        "number",
+        "state",
+        "created_at",
+        "submitted_at",
+        "expires_at",
+        "reminder_sent_at",
+        "decided_at",
+        "decided_by",
+        "decline_comment",
+        "service_order",
+    ]
     fieldsets = [
         (None, {"fields": ["number", "account", "account_manager", "currency", "notes"]}),
-        (_("State"), {"fields": ["state", "created_at", "submitted_at", "expires_at", "reminder_sent_at", "decided_at",
-                                 "decided_by", "decline_comment", "service_order"]}),
+        (
+            _("State"),
+            {
+                "fields": [
+                    "state",
+                    "created_at",
+                    "submitted_at",
+                    "expires_at",
+                    "reminder_sent_at",
+                    "decided_at",
+                    "decided_by",
+                    "decline_comment",
+                    "service_order",
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            total=Coalesce(Sum("lines__line_total"), Value(0), output_field=DecimalField(max_digits=14, decimal_places=2))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                total=Coalesce(
+                    Sum("lines__line_total"), Value(0), output_field=DecimalField(max_digits=14, decimal_places=2)
+                )
+            )
         )
 
     @admin.display(description=_("total"), ordering="total")
@@ -75,13 +105,23 @@ class QuoteAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Submit to customer"), permissions=["change"])
     def submit_to_customer(self, request, queryset):
-        self._run(request, queryset, services.quote_submit, ngettext_lazy(
-            "%(count)d quote submitted to the customer.", "%(count)d quotes submitted to the customer.", "count"))
+        self._run(
+            request,
+            queryset,
+            services.quote_submit,
+            ngettext_lazy(
+                "%(count)d quote submitted to the customer.", "%(count)d quotes submitted to the customer.", "count"
+            ),
+        )
 
     @admin.action(description=_("Withdraw"), permissions=["change"])
     def withdraw(self, request, queryset):
-        self._run(request, queryset, services.quote_withdraw, ngettext_lazy(
-            "%(count)d quote withdrawn.", "%(count)d quotes withdrawn.", "count"))
+        self._run(
+            request,
+            queryset,
+            services.quote_withdraw,
+            ngettext_lazy("%(count)d quote withdrawn.", "%(count)d quotes withdrawn.", "count"),
+        )
 
     def _run(self, request, queryset, service, success):
         done = 0

@@ -42,8 +42,13 @@ def _products() -> list[Product]:
 
 def _quote(account: CompanyAccount, manager: User, number: str, state: str, ago, lines, products) -> Quote:
     now = timezone.now()
-    quote = Quote(number=number, account=account, account_manager=manager, currency=account.currency,
-                  notes="Prices include the volume discount agreed on our last call." if number.endswith("-1") else "")
+    quote = Quote(
+        number=number,
+        account=account,
+        account_manager=manager,
+        currency=account.currency,
+        notes="Prices include the volume discount agreed on our last call." if number.endswith("-1") else "",
+    )
     if ago is not None:
         quote.submitted_at = now - ago
         quote.expires_at = quote.submitted_at + QUOTE_VALIDITY
@@ -58,8 +63,13 @@ def _quote(account: CompanyAccount, manager: User, number: str, state: str, ago,
         quote.decided_at = quote.expires_at
     quote.save()
     for index, seats, discount in lines:
-        QuoteLine.objects.create(quote=quote, product=products[index], seats=seats, unit_price=PRODUCTS[index][2],
-                                 discount_percent=Decimal(discount))
+        QuoteLine.objects.create(
+            quote=quote,
+            product=products[index],
+            seats=seats,
+            unit_price=PRODUCTS[index][2],
+            discount_percent=Decimal(discount),
+        )
     return quote
 
 
@@ -69,8 +79,11 @@ def seed(data: dict) -> int:
     added = 0
     for account in data["accounts"]:
         existing = set(Quote.objects.filter(account=account).values_list("number", flat=True))
-        still_open = set(Quote.objects.filter(account=account, state=QuoteState.SUBMITTED, expires_at__gt=timezone.now())
-                         .values_list("number", flat=True))
+        still_open = set(
+            Quote.objects.filter(
+                account=account, state=QuoteState.SUBMITTED, expires_at__gt=timezone.now()
+            ).values_list("number", flat=True)
+        )
         for suffix, state, ago, lines in PLAN:
             number = f"Q-{account.number}-{suffix}"
             if number in existing:
@@ -83,8 +96,11 @@ def seed(data: dict) -> int:
             if state == QuoteState.ACCEPTED:
                 contact = account.billing_contact
                 order = services.service_order_draft_create(
-                    account=account, actor=contact, quote_ids=[quote.pk],
-                    admin_name=contact.get_full_name() or contact.username, admin_email=contact.email,
+                    account=account,
+                    actor=contact,
+                    quote_ids=[quote.pk],
+                    admin_name=contact.get_full_name() or contact.username,
+                    admin_email=contact.email,
                 )
                 services.service_order_place(order=order, actor=contact)
             added += 1

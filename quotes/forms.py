@@ -9,7 +9,9 @@ from accounts.models import CompanyAccount, PaymentMethod
 
 class DeclineForm(forms.Form):
     comment = forms.CharField(
-        label=_("Comments"), max_length=2000, strip=True,
+        label=_("Comments"),
+        max_length=2000,
+        strip=True,
         help_text=_("Tell your account manager why you decline this quote (up to 2,000 characters)."),
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
     )
@@ -20,7 +22,9 @@ class DeclineForm(forms.Form):
 
 
 class AddToCartForm(forms.Form):
-    quotes = forms.TypedMultipleChoiceField(coerce=int, error_messages={"required": _("Select at least one open quote.")})
+    quotes = forms.TypedMultipleChoiceField(
+        coerce=int, error_messages={"required": _("Select at least one open quote.")}
+    )
 
     def __init__(self, *args, quote_ids, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,8 +32,12 @@ class AddToCartForm(forms.Form):
 
 
 class AdminContactForm(forms.Form):
-    admin_name = forms.CharField(label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    admin_email = forms.EmailField(label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    admin_name = forms.CharField(
+        label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    admin_email = forms.EmailField(
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     admin_phone = PhoneField(label=_("Phone (optional)"), required=False)
 
     def __init__(self, *args, account: CompanyAccount, **kwargs):
@@ -74,5 +82,7 @@ class PlaceOrderForm(forms.Form):
 
     def clean_token(self):
         if self.cleaned_data["token"] != self.order.token:
-            raise ValidationError(_("This form is out of date. Review the service order and place it again."), code="token")
+            raise ValidationError(
+                _("This form is out of date. Review the service order and place it again."), code="token"
+            )
         return self.cleaned_data["token"]

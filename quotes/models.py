@@ -35,7 +35,6 @@ def receipt_pdf_path(order: "ServiceOrder", filename: str) -> str:
     return f"receipts/{order.placed_at:%Y}/{order.receipt_filename}"
 
 
-
 class Product(models.Model):
     sku = models.CharField(_("SKU"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -71,14 +70,23 @@ class QuoteQuerySet(models.QuerySet):
 
 class Quote(models.Model):
     number = models.CharField(_("quote number"), max_length=32, unique=True, default=new_quote_number)
-    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.PROTECT, related_name="quotes")
+    account = models.ForeignKey(
+        CompanyAccount, verbose_name=_("company account"), on_delete=models.PROTECT, related_name="quotes"
+    )
     account_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account manager"), on_delete=models.PROTECT, related_name="+",
-        null=True, blank=True, limit_choices_to={"is_staff": True},
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        limit_choices_to={"is_staff": True},
         help_text=_("Leave empty for the account's manager."),
     )
     state = models.CharField(_("state"), max_length=16, choices=QuoteState.choices, default=QuoteState.DRAFT)
-    currency = models.CharField(_("currency"), max_length=3, blank=True, help_text=_("Leave empty for the account's currency."))
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, help_text=_("Leave empty for the account's currency.")
+    )
     notes = models.TextField(_("notes for the customer"), max_length=2000, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -86,12 +94,21 @@ class Quote(models.Model):
     reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     decline_comment = models.TextField(_("comments"), max_length=2000, blank=True)
     service_order = models.ForeignKey(
-        "ServiceOrder", verbose_name=_("service order"), on_delete=models.PROTECT, related_name="accepted_quotes",
-        null=True, blank=True,
+        "ServiceOrder",
+        verbose_name=_("service order"),
+        on_delete=models.PROTECT,
+        related_name="accepted_quotes",
+        null=True,
+        blank=True,
     )
 
     objects = QuoteQuerySet.as_manager()
@@ -119,7 +136,8 @@ class Quote(models.Model):
                 condition=~Q(state=QuoteState.DECLINED) | ~Q(decline_comment=""), name="quote_declined_with_comment"
             ),
             models.CheckConstraint(
-                condition=Q(state=QuoteState.DRAFT) | Q(account_manager__isnull=False), name="quote_submitted_has_manager"
+                condition=Q(state=QuoteState.DRAFT) | Q(account_manager__isnull=False),
+                name="quote_submitted_has_manager",
             ),
         ]
 
@@ -160,11 +178,17 @@ class QuoteLine(models.Model):
     seats = models.PositiveIntegerField(_("seats"), default=1, validators=[MinValueValidator(1)])
     term_months = models.PositiveSmallIntegerField(_("term (months)"), default=12, validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(
-        _("unit price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))],
+        _("unit price"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Per seat for the whole term."),
     )
     discount_percent = models.DecimalField(
-        _("discount (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     line_total = models.DecimalField(_("line total"), max_digits=14, decimal_places=2, editable=False)
@@ -186,6 +210,15 @@ class QuoteLine(models.Model):
     def __str__(self):
         return f"{self.product.name} × {self.seats}"
 
+    def save(self, *args, **kwargs):
+        # The total is always the server's arithmetic, never a value from a form.
+        self.line_total = self.compute_total(
+            seats=self.seats, unit_price=self.unit_price, discount_percent=self.discount_percent
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "line_total"}
+        super().save(*args, **kwargs)
+
     @staticmethod
     def compute_total(*, seats: int, unit_price: Decimal, discount_percent: Decimal) -> Decimal:
         gross = Decimal(seats) * unit_price
@@ -195,19 +228,16 @@ class QuoteLine(models.Model):
     def gross_total(self) -> Decimal:
         return money(Decimal(self.seats) * self.unit_price)
 
-    def save(self, *args, **kwargs):
-        # The total is always the server's arithmetic, never a value from a form.
-        self.line_total = self.compute_total(seats=self.seats, unit_price=self.unit_price, discount_percent=self.discount_percent)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "line_total"}
-        super().save(*args, **kwargs)
-
 
 class Cart(models.Model):
     """Open quotes a billing contact reviews and accepts together; saved, so it outlives the session."""
 
-    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("billing contact"), on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="+"
+    )
+    contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("billing contact"), on_delete=models.CASCADE, related_name="+"
+    )
     quotes = models.ManyToManyField(Quote, verbose_name=_("quotes"), related_name="carts", blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -228,7 +258,9 @@ class ServiceOrder(models.Model):
     number = models.CharField(_("service order number"), max_length=32, unique=True, default=new_order_number)
     # Sent with the "Place Service Order" form: the same token placed twice is the same order.
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.PROTECT, related_name="service_orders")
+    account = models.ForeignKey(
+        CompanyAccount, verbose_name=_("company account"), on_delete=models.PROTECT, related_name="service_orders"
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     quotes = models.ManyToManyField(Quote, verbose_name=_("quotes"), related_name="service_orders")
     admin_name = models.CharField(_("admin name"), max_length=200)
@@ -240,10 +272,17 @@ class ServiceOrder(models.Model):
     po_number = models.CharField(_("PO number"), max_length=64, blank=True)
     currency = models.CharField(_("currency"), max_length=3)
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("placed by"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("placed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     placed_at = models.DateTimeField(_("placed"), null=True, blank=True)
     receipt_number = models.CharField(_("receipt number"), max_length=32, unique=True, null=True, blank=True)
@@ -260,7 +299,12 @@ class ServiceOrder(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="serviceorder_total_not_negative"),
             models.CheckConstraint(
-                condition=(Q(state="placed") & Q(placed_at__isnull=False) & Q(placed_by__isnull=False) & Q(receipt_number__isnull=False))
+                condition=(
+                    Q(state="placed")
+                    & Q(placed_at__isnull=False)
+                    & Q(placed_by__isnull=False)
+                    & Q(receipt_number__isnull=False)
+                )
                 | (Q(state="draft") & Q(placed_at__isnull=True) & Q(receipt_number__isnull=True)),
                 name="serviceorder_placed_iff_receipt",
             ),
@@ -285,7 +329,9 @@ class ServiceOrder(models.Model):
 class ProductAdmin(models.Model):
     """The product admin center: the people who administer an account's products."""
 
-    account = models.ForeignKey(CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="product_admins")
+    account = models.ForeignKey(
+        CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="product_admins"
+    )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail address"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -303,10 +349,14 @@ class ProductAdmin(models.Model):
 
 
 class SeatAssignment(models.Model):
-    admin = models.ForeignKey(ProductAdmin, verbose_name=_("product admin"), on_delete=models.CASCADE, related_name="seats")
+    admin = models.ForeignKey(
+        ProductAdmin, verbose_name=_("product admin"), on_delete=models.CASCADE, related_name="seats"
+    )
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
     quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="seat_assignments")
-    service_order = models.ForeignKey(ServiceOrder, verbose_name=_("service order"), on_delete=models.PROTECT, related_name="seat_assignments")
+    service_order = models.ForeignKey(
+        ServiceOrder, verbose_name=_("service order"), on_delete=models.PROTECT, related_name="seat_assignments"
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

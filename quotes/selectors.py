@@ -29,13 +29,17 @@ def _state_filter(menu: str, now: datetime) -> Q:
 
 def with_totals(queryset: QuerySet[Quote]) -> QuerySet[Quote]:
     return queryset.annotate(
-        total=Coalesce(Sum("lines__line_total"), Value(Decimal("0")), output_field=DecimalField(max_digits=14, decimal_places=2)),
+        total=Coalesce(
+            Sum("lines__line_total"), Value(Decimal("0")), output_field=DecimalField(max_digits=14, decimal_places=2)
+        ),
         line_count=Count("lines"),
     )
 
 
 def _in_cart(account: CompanyAccount, contact: User) -> Exists:
-    return Exists(Cart.quotes.through.objects.filter(quote_id=OuterRef("pk"), cart__account=account, cart__contact=contact))
+    return Exists(
+        Cart.quotes.through.objects.filter(quote_id=OuterRef("pk"), cart__account=account, cart__contact=contact)
+    )
 
 
 def quote_counts_for_account(*, account: CompanyAccount, contact: User, now: datetime | None = None) -> dict[str, int]:
@@ -47,7 +51,9 @@ def quote_counts_for_account(*, account: CompanyAccount, contact: User, now: dat
     )
 
 
-def quote_list_for_account(*, account: CompanyAccount, contact: User, menu: str, now: datetime | None = None) -> QuerySet[Quote]:
+def quote_list_for_account(
+    *, account: CompanyAccount, contact: User, menu: str, now: datetime | None = None
+) -> QuerySet[Quote]:
     now = now or timezone.now()
     order = ["expires_at", "pk"] if menu == "open" else ["-decided_at", "-submitted_at", "-pk"]
     return (
@@ -61,8 +67,7 @@ def quote_list_for_account(*, account: CompanyAccount, contact: User, menu: str,
 def quote_detail_for_account(*, account: CompanyAccount, pk: int) -> Quote:
     """Drafts are staff-only: to the customer they do not exist."""
     queryset = with_totals(
-        Quote.objects.visible_to(account)
-        .select_related("account_manager", "decided_by", "service_order")
+        Quote.objects.visible_to(account).select_related("account_manager", "decided_by", "service_order")
     )
     quote = get_object_or_404(queryset, pk=pk)
     quote.line_items = list(QuoteLine.objects.filter(quote=quote).select_related("product"))
@@ -71,7 +76,8 @@ def quote_detail_for_account(*, account: CompanyAccount, pk: int) -> Quote:
 
 def quotes_with_lines(queryset: QuerySet[Quote]) -> list[Quote]:
     return list(
-        with_totals(queryset).select_related("account_manager")
+        with_totals(queryset)
+        .select_related("account_manager")
         .prefetch_related(Prefetch("lines", queryset=QuoteLine.objects.select_related("product"), to_attr="line_items"))
         .order_by("pk")
     )

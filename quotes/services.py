@@ -59,7 +59,9 @@ def _lock_quote(quote: Quote) -> Quote:
 
 def _not_open_error(quote: Quote, now: datetime) -> QuoteError:
     if quote.state == QuoteState.SUBMITTED and now >= quote.expires_at or quote.state == QuoteState.EXPIRED:
-        return QuoteError(_("Quote %(number)s has expired. Ask your account manager for a new quote.") % {"number": quote.number})
+        return QuoteError(
+            _("Quote %(number)s has expired. Ask your account manager for a new quote.") % {"number": quote.number}
+        )
     if quote.state == QuoteState.ACCEPTED:
         return QuoteError(_("Quote %(number)s has already been accepted.") % {"number": quote.number})
     if quote.state == QuoteState.DECLINED:
@@ -100,13 +102,25 @@ def quote_submit(*, quote: Quote, actor: User) -> Quote:
         locked.account_manager_id = locked.account_manager_id or account.account_manager_id
         locked.currency = locked.currency or account.currency
         locked.save(update_fields=["state", "submitted_at", "expires_at", "account_manager", "currency"])
-        audit_record(account=account, actor=actor, action="quote_submit", target=locked,
-                     changes={"state": (QuoteState.DRAFT, QuoteState.SUBMITTED)})
+        audit_record(
+            account=account,
+            actor=actor,
+            action="quote_submit",
+            target=locked,
+            changes={"state": (QuoteState.DRAFT, QuoteState.SUBMITTED)},
+        )
         contact = account.billing_contact
         emails.queue(
-            to=[contact.email], template="quote-submitted", language=contact.language,
-            context={"quote": locked, "account": account, "contact": contact, "total": _quote_total(locked),
-                     "link": quote_link(locked)},
+            to=[contact.email],
+            template="quote-submitted",
+            language=contact.language,
+            context={
+                "quote": locked,
+                "account": account,
+                "contact": contact,
+                "total": _quote_total(locked),
+                "link": quote_link(locked),
+            },
         )
     _copy(locked, quote, ["state", "submitted_at", "expires_at", "account_manager_id", "currency"])
     return quote
@@ -122,8 +136,13 @@ def quote_withdraw(*, quote: Quote, actor: User) -> Quote:
         locked.decided_at = now
         locked.decided_by = actor
         locked.save(update_fields=["state", "decided_at", "decided_by"])
-        audit_record(account=locked.account, actor=actor, action="quote_withdraw", target=locked,
-                     changes={"state": (QuoteState.SUBMITTED, QuoteState.WITHDRAWN)})
+        audit_record(
+            account=locked.account,
+            actor=actor,
+            action="quote_withdraw",
+            target=locked,
+            changes={"state": (QuoteState.SUBMITTED, QuoteState.WITHDRAWN)},
+        )
     _copy(locked, quote, ["state", "decided_at", "decided_by_id"])
     return quote
 
@@ -151,14 +170,26 @@ def quote_decline(*, quote: Quote, actor: User, comment: str) -> Quote:
         locked.decided_by = actor
         locked.decline_comment = comment
         locked.save(update_fields=["state", "decided_at", "decided_by", "decline_comment"])
-        audit_record(account=locked.account, actor=actor, action="quote_decline", target=locked,
-                     changes={"state": (QuoteState.SUBMITTED, QuoteState.DECLINED)})
+        audit_record(
+            account=locked.account,
+            actor=actor,
+            action="quote_decline",
+            target=locked,
+            changes={"state": (QuoteState.SUBMITTED, QuoteState.DECLINED)},
+        )
         Cart.quotes.through.objects.filter(quote_id=locked.pk).delete()
         manager = locked.account_manager
         emails.queue(
-            to=[manager.email], template="quote-declined", language=manager.language,
-            context={"quote": locked, "account": locked.account, "contact": actor, "comment": comment,
-                     "link": settings.PORTAL_URL + reverse("admin:quotes_quote_change", args=[locked.pk])},
+            to=[manager.email],
+            template="quote-declined",
+            language=manager.language,
+            context={
+                "quote": locked,
+                "account": locked.account,
+                "contact": actor,
+                "comment": comment,
+                "link": settings.PORTAL_URL + reverse("admin:quotes_quote_change", args=[locked.pk]),
+            },
         )
     _copy(locked, quote, ["state", "decided_at", "decided_by_id", "decline_comment"])
     return quote
@@ -184,8 +215,13 @@ def cart_add(*, account: CompanyAccount, contact: User, quote_ids: Iterable[int]
         held = sorted(set(cart.quotes.values_list("currency", flat=True)))
         adding = sorted({quote.currency for quote in quotes} - set(held))
         if held and adding:
-            raise QuoteError(_("Your cart holds quotes in %(held)s. Place that order first, or remove them, to add a quote "
-                               "in %(adding)s.") % {"held": ", ".join(held), "adding": ", ".join(adding)})
+            raise QuoteError(
+                _(
+                    "Your cart holds quotes in %(held)s. Place that order first, or remove them, to add a quote "
+                    "in %(adding)s."
+                )
+                % {"held": ", ".join(held), "adding": ", ".join(adding)}
+            )
         quotes_currency(quotes=quotes)
         cart.quotes.add(*quotes)
         cart.save(update_fields=["updated_at"])
@@ -210,7 +246,8 @@ def cart_check(*, account: CompanyAccount, contact: User) -> list[Quote]:
     blocked = [quote for quote in quotes if not quote.is_open_at(now)]
     if blocked:
         raise QuoteError(
-            _("Remove the quotes that can no longer be accepted: %(numbers)s.") % {"numbers": ", ".join(q.number for q in blocked)}
+            _("Remove the quotes that can no longer be accepted: %(numbers)s.")
+            % {"numbers": ", ".join(q.number for q in blocked)}
         )
     cart.save(update_fields=["updated_at"])
     return quotes
@@ -244,7 +281,7 @@ def service_order_draft_create(
     payment_values: dict | None = None,
     address_values: dict | None = None,
 ) -> ServiceOrder:
-    """"Save and Proceed to Service Order": save payment method and address, and draft the order to review."""
+    """ "Save and Proceed to Service Order": save payment method and address, and draft the order to review."""
     with transaction.atomic():
         if payment_values:
             account_update(account=account, actor=actor, action="payment_method_update", values=payment_values)
@@ -273,18 +310,24 @@ def _already_placed(order: ServiceOrder, quotes: list[Quote]) -> ServiceOrder | 
     """The order that already accepted every quote of this draft (placed from another tab), if any."""
     placed_ids = {quote.service_order_id for quote in quotes}
     if len(placed_ids) == 1 and None not in placed_ids and all(q.state == QuoteState.ACCEPTED for q in quotes):
-        return ServiceOrder.objects.filter(pk=placed_ids.pop(), account_id=order.account_id, state=ServiceOrder.State.PLACED).first()
+        return ServiceOrder.objects.filter(
+            pk=placed_ids.pop(), account_id=order.account_id, state=ServiceOrder.State.PLACED
+        ).first()
     return None
 
 
 def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
-    """"Place Service Order": accept every quote of the order, or none.
+    """ "Place Service Order": accept every quote of the order, or none.
 
     Placing an order that is already placed returns it unchanged, so a double click, a
     second tab or a resubmitted form all end on the same confirmation.
     """
     with transaction.atomic():
-        locked = ServiceOrder.objects.select_for_update(of=("self",)).select_related("account__billing_contact").get(pk=order.pk)
+        locked = (
+            ServiceOrder.objects.select_for_update(of=("self",))
+            .select_related("account__billing_contact")
+            .get(pk=order.pk)
+        )
         if locked.is_placed:
             return locked
         account = locked.account
@@ -294,8 +337,10 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
         CompanyAccount.objects.select_for_update(no_key=True).filter(pk=account.pk).values_list("pk", flat=True).get()
         quote_ids = sorted(locked.quotes.values_list("pk", flat=True))
         quotes = list(
-            Quote.objects.select_for_update(of=("self",)).select_related("account_manager")
-            .filter(pk__in=quote_ids).order_by("pk")
+            Quote.objects.select_for_update(of=("self",))
+            .select_related("account_manager")
+            .filter(pk__in=quote_ids)
+            .order_by("pk")
         )
         if not quotes:
             raise QuoteError(_("This service order holds no quotes."))
@@ -317,47 +362,78 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
         locked.placed_by = actor
         locked.receipt_number = "R-" + locked.number.split("-", 1)[-1]
         locked.save(update_fields=["state", "placed_at", "placed_by", "receipt_number", "total"])
-        audit_record(account=account, actor=actor, action="service_order_place", target=locked,
-                     changes={"state": (ServiceOrder.State.DRAFT, ServiceOrder.State.PLACED)})
+        audit_record(
+            account=account,
+            actor=actor,
+            action="service_order_place",
+            target=locked,
+            changes={"state": (ServiceOrder.State.DRAFT, ServiceOrder.State.PLACED)},
+        )
         for quote in quotes:
             quote.state = QuoteState.ACCEPTED
             quote.decided_at = now
             quote.decided_by = actor
             quote.service_order = locked
             quote.save(update_fields=["state", "decided_at", "decided_by", "service_order"])
-        _audit_bulk(account_ids={q.pk: q.account_id for q in quotes}, actor=actor, action="quote_accept",
-                    changes={"state": [QuoteState.SUBMITTED, QuoteState.ACCEPTED], "service_order": [None, locked.number]})
-        admin = _product_admin_upsert(account=account, actor=actor, name=locked.admin_name, email=locked.admin_email,
-                                      phone=locked.admin_phone)
+        _audit_bulk(
+            account_ids={q.pk: q.account_id for q in quotes},
+            actor=actor,
+            action="quote_accept",
+            changes={"state": [QuoteState.SUBMITTED, QuoteState.ACCEPTED], "service_order": [None, locked.number]},
+        )
+        admin = _product_admin_upsert(
+            account=account, actor=actor, name=locked.admin_name, email=locked.admin_email, phone=locked.admin_phone
+        )
         SeatAssignment.objects.bulk_create(
-            [SeatAssignment(admin=admin, product_id=product_id, quote_id=quote_id, service_order=locked)
-             for quote_id, product_id in dict.fromkeys((line.quote_id, line.product_id) for line in lines)]
+            [
+                SeatAssignment(admin=admin, product_id=product_id, quote_id=quote_id, service_order=locked)
+                for quote_id, product_id in dict.fromkeys((line.quote_id, line.product_id) for line in lines)
+            ]
         )
         Cart.quotes.through.objects.filter(quote_id__in=quote_ids).delete()
 
         contact = account.billing_contact
-        context = {"order": locked, "account": account, "quotes": quotes, "lines": lines, "contact": contact,
-                   "link": settings.PORTAL_URL + reverse("quotes:order_confirmation", kwargs={"pk": locked.pk})}
+        context = {
+            "order": locked,
+            "account": account,
+            "quotes": quotes,
+            "lines": lines,
+            "contact": contact,
+            "link": settings.PORTAL_URL + reverse("quotes:order_confirmation", kwargs={"pk": locked.pk}),
+        }
         # Held until the task has rendered the receipt PDF and attached it (after commit).
-        locked.receipt_email = emails.queue(to=[contact.email], template="order-receipt", context=context,
-                                            language=contact.language, hold=True)
+        locked.receipt_email = emails.queue(
+            to=[contact.email], template="order-receipt", context=context, language=contact.language, hold=True
+        )
         locked.save(update_fields=["receipt_email"])
         from .tasks import receipt_send  # tasks import this module
 
         send_on_commit(receipt_send, locked.pk)  # if the broker is down, receipts_send_pending (beat) sends it
         managers = {quote.account_manager_id: quote.account_manager for quote in quotes}
         for manager in managers.values():
-            emails.queue(to=[manager.email], template="order-placed", language=manager.language,
-                         context={**context, "link": settings.PORTAL_URL + reverse("admin:quotes_serviceorder_change", args=[locked.pk])})
+            emails.queue(
+                to=[manager.email],
+                template="order-placed",
+                language=manager.language,
+                context={
+                    **context,
+                    "link": settings.PORTAL_URL + reverse("admin:quotes_serviceorder_change", args=[locked.pk]),
+                },
+            )
     return locked
 
 
 def _receipt_context(order: ServiceOrder) -> dict:
     quotes = list(order.accepted_quotes.order_by("pk"))
     lines = list(QuoteLine.objects.filter(quote__in=quotes).select_related("product").order_by("quote_id", "id"))
-    return {"order": order, "account": order.account, "quotes": quotes, "lines": lines,
-            "portal_url": settings.PORTAL_URL,
-            "page_counter": pdf.counter_content(gettext("Page %(page)s of %(pages)s"))}
+    return {
+        "order": order,
+        "account": order.account,
+        "quotes": quotes,
+        "lines": lines,
+        "portal_url": settings.PORTAL_URL,
+        "page_counter": pdf.counter_content(gettext("Page %(page)s of %(pages)s")),
+    }
 
 
 def _receipt_line_count(order: ServiceOrder) -> int:
@@ -365,7 +441,10 @@ def _receipt_line_count(order: ServiceOrder) -> int:
 
 
 def receipt_pdf_render(order: ServiceOrder) -> bytes:
-    """The receipt of a placed service order as PDF, in its account's language (not stored); DocumentTooLarge past PDF_MAX_LINES."""
+    """The receipt of a placed service order as PDF, in its account's language (not stored).
+
+    Raises DocumentTooLarge past PDF_MAX_LINES.
+    """
     pdf.check_lines(_receipt_line_count(order), document=order.receipt_number or order.number)
     language = order.account.language
     with translation.override(language):
@@ -429,7 +508,10 @@ def receipt_pdf_open(*, order: ServiceOrder) -> tuple[ServiceOrder, File]:
 def receipt_send(*, order_id: int) -> bool:
     """Attach the receipt PDF to the held receipt e-mail and let it go; a second call does nothing."""
     order = ServiceOrder.objects.get(pk=order_id)
-    if order.receipt_email_id is None or not Email.objects.filter(pk=order.receipt_email_id, scheduled_time=emails.HELD_UNTIL).exists():
+    if (
+        order.receipt_email_id is None
+        or not Email.objects.filter(pk=order.receipt_email_id, scheduled_time=emails.HELD_UNTIL).exists()
+    ):
         return False
     order, file = receipt_pdf_open(order=order)
     with file:
@@ -441,9 +523,9 @@ def receipts_pending(*, older_than: timedelta = timedelta(minutes=5)) -> list[in
     """Placed orders whose receipt e-mail is still held (broker down, worker lost), for the beat sweep."""
     cutoff = timezone.now() - older_than
     return list(
-        ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED, placed_at__lte=cutoff,
-                                    receipt_email__scheduled_time=emails.HELD_UNTIL)
-        .values_list("pk", flat=True)[:200]
+        ServiceOrder.objects.filter(
+            state=ServiceOrder.State.PLACED, placed_at__lte=cutoff, receipt_email__scheduled_time=emails.HELD_UNTIL
+        ).values_list("pk", flat=True)[:200]
     )
 
 
@@ -453,11 +535,15 @@ def _product_admin_upsert(*, account: CompanyAccount, actor: User, name: str, em
     admin = ProductAdmin.objects.filter(account=account, email__iexact=email).first()
     if admin is None:
         admin = ProductAdmin.objects.create(account=account, name=name, email=email, phone=phone)
-        audit_record(account=account, actor=actor, action="product_admin_create", target=admin,
-                     changes={"email": (None, email)})
+        audit_record(
+            account=account, actor=actor, action="product_admin_create", target=admin, changes={"email": (None, email)}
+        )
         return admin
-    changes = {field: (getattr(admin, field), value) for field, value in (("name", name), ("phone", phone))
-               if value and getattr(admin, field) != value}
+    changes = {
+        field: (getattr(admin, field), value)
+        for field, value in (("name", name), ("phone", phone))
+        if value and getattr(admin, field) != value
+    }
     if changes:
         for field, (_old, new) in changes.items():
             setattr(admin, field, new)
@@ -469,8 +555,17 @@ def _product_admin_upsert(*, account: CompanyAccount, actor: User, name: str, em
 def _audit_bulk(*, account_ids: dict[int, int], actor: User | None, action: str, changes: dict) -> None:
     content_type = ContentType.objects.get_for_model(Quote)
     AuditEntry.objects.bulk_create(
-        [AuditEntry(account_id=account_id, actor=actor, action=action, content_type=content_type, object_id=quote_id,
-                    changes=changes) for quote_id, account_id in account_ids.items()],
+        [
+            AuditEntry(
+                account_id=account_id,
+                actor=actor,
+                action=action,
+                content_type=content_type,
+                object_id=quote_id,
+                changes=changes,
+            )
+            for quote_id, account_id in account_ids.items()
+        ],
         batch_size=2000,
     )
 
@@ -496,11 +591,14 @@ WITH expired AS (
     SELECT account_id, NULL, %(action)s, %(content_type)s, id, %(changes)s::jsonb, statement_timestamp() FROM expired
 ), ranked AS (
     SELECT expired.id, expired.account_manager_id,
-           row_number() OVER (PARTITION BY expired.account_manager_id ORDER BY account.name, expired.number) AS position,
+           row_number() OVER (
+               PARTITION BY expired.account_manager_id ORDER BY account.name, expired.number
+           ) AS position,
            count(*) OVER (PARTITION BY expired.account_manager_id) AS expired_count
     FROM expired JOIN accounts_companyaccount account ON account.id = expired.account_id
 )
-SELECT account_manager_id, expired_count, id FROM ranked WHERE position <= %(listed)s ORDER BY account_manager_id, position
+SELECT account_manager_id, expired_count, id FROM ranked
+WHERE position <= %(listed)s ORDER BY account_manager_id, position
 """
 
 _REMIND_SQL = """
@@ -528,15 +626,26 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_EXPIRE_SQL, {
-                "expired": QuoteState.EXPIRED, "submitted": QuoteState.SUBMITTED, "now": now, "action": "quote_expire",
-                "content_type": ContentType.objects.get_for_model(Quote).pk, "changes": json.dumps(_EXPIRE_CHANGES),
-                "listed": EXPIRY_NOTICE_LISTED,
-            })
+            cursor.execute(
+                _EXPIRE_SQL,
+                {
+                    "expired": QuoteState.EXPIRED,
+                    "submitted": QuoteState.SUBMITTED,
+                    "now": now,
+                    "action": "quote_expire",
+                    "content_type": ContentType.objects.get_for_model(Quote).pk,
+                    "changes": json.dumps(_EXPIRE_CHANGES),
+                    "listed": EXPIRY_NOTICE_LISTED,
+                },
+            )
             notices = _expiry_notices(cursor.fetchall())
         for manager, count, quotes in notices:
-            emails.queue(to=[manager.email], template="quote-expired", language=manager.language,
-                         context={"manager": manager, "quotes": quotes, "count": count})
+            emails.queue(
+                to=[manager.email],
+                template="quote-expired",
+                language=manager.language,
+                context={"manager": manager, "quotes": quotes, "count": count},
+            )
     expired = sum(count for _manager, count, _quotes in notices)
     logger.info("Expired %d quotes.", expired)
     return expired
@@ -557,7 +666,9 @@ def quotes_remind_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_REMIND_SQL, {"submitted": QuoteState.SUBMITTED, "now": now, "due": now + REMINDER_BEFORE_EXPIRY})
+            cursor.execute(
+                _REMIND_SQL, {"submitted": QuoteState.SUBMITTED, "now": now, "due": now + REMINDER_BEFORE_EXPIRY}
+            )
             rows = cursor.fetchall()
         if not rows:
             return 0
@@ -570,7 +681,15 @@ def quotes_remind_due(*, now: datetime | None = None) -> int:
             account = accounts[account_id]
             contact = account.billing_contact
             quotes = sorted((quotes_by_id[pk] for pk in quote_ids), key=lambda q: q.expires_at)
-            emails.queue(to=[contact.email], template="quote-reminder", language=contact.language,
-                         context={"account": account, "contact": contact, "quotes": quotes,
-                                  "link": settings.PORTAL_URL + reverse("quotes:list")})
+            emails.queue(
+                to=[contact.email],
+                template="quote-reminder",
+                language=contact.language,
+                context={
+                    "account": account,
+                    "contact": contact,
+                    "quotes": quotes,
+                    "link": settings.PORTAL_URL + reverse("quotes:list"),
+                },
+            )
     return len(rows)

@@ -26,13 +26,17 @@ def remind_expiring_quotes() -> int:
     return services.quotes_remind_due()
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8, ignore_result=True, **PDF_TASK)
+@shared_task(
+    acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8, ignore_result=True, **PDF_TASK
+)
 def receipt_send(order_id: int) -> bool:
     """Render the service order's receipt PDF once, store it, and release the held receipt e-mail with it."""
     return services.receipt_send(order_id=order_id)
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3, ignore_result=True, **PDF_TASK)
+@shared_task(
+    acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3, ignore_result=True, **PDF_TASK
+)
 def receipt_pdf_prepare(order_id: int) -> None:
     """Render and store a receipt PDF that a download found missing; nothing if it is stored by now."""
     services.receipt_pdf_ensure(order_id=order_id, missing_file=True)

@@ -29,8 +29,13 @@ def _get_order_for_account(request, pk: int) -> ServiceOrder:
 
 
 def _menu(counts: dict, current: str) -> list[dict]:
-    labels = {"open": _("Open"), "accepted": _("Accepted"), "declined": _("Declined"), "expired": _("Expired"),
-              "withdrawn": _("Withdrawn")}
+    labels = {
+        "open": _("Open"),
+        "accepted": _("Accepted"),
+        "declined": _("Declined"),
+        "expired": _("Expired"),
+        "withdrawn": _("Withdrawn"),
+    }
     return [
         {"key": key, "label": labels[key], "count": counts[key], "active": key == current}
         for key in selectors.MENU
@@ -50,10 +55,19 @@ def quote_list(request):
     )
     paginator.count = counts[menu]  # already counted for the menu: saves a query
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "quotes/quote_list.html", {
-        "account": request.account, "menu": _menu(counts, menu), "current": menu, "page": page,
-        "quotes": page.object_list, "cart_count": counts["cart"], "now": now,
-    })
+    return render(
+        request,
+        "quotes/quote_list.html",
+        {
+            "account": request.account,
+            "menu": _menu(counts, menu),
+            "current": menu,
+            "page": page,
+            "quotes": page.object_list,
+            "cart_count": counts["cart"],
+            "now": now,
+        },
+    )
 
 
 @billing_contact_required
@@ -74,8 +88,11 @@ def quote_decline(request, pk: int):
         except services.QuoteError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Quote %(number)s has been declined. Your account manager has been informed.")
-                             % {"number": quote.number})
+            messages.success(
+                request,
+                _("Quote %(number)s has been declined. Your account manager has been informed.")
+                % {"number": quote.number},
+            )
             return redirect(reverse("quotes:list") + "?state=declined")
     return render(request, "quotes/quote_decline.html", {"account": request.account, "quote": quote, "form": form})
 
@@ -93,8 +110,11 @@ def cart_add(request):
     except services.QuoteError as error:
         messages.error(request, str(error))
         return redirect("quotes:list")
-    messages.success(request, ngettext("Your cart now holds %(count)d quote.", "Your cart now holds %(count)d quotes.", count)
-                     % {"count": count})
+    messages.success(
+        request,
+        ngettext("Your cart now holds %(count)d quote.", "Your cart now holds %(count)d quotes.", count)
+        % {"count": count},
+    )
     return redirect("quotes:list")
 
 
@@ -144,29 +164,43 @@ def cart_review(request):
         return refused
     if any(not quote.is_open for quote in quotes):
         return redirect("quotes:cart")
-    return render(request, "quotes/cart_review.html", {
-        "account": request.account, "quotes": quotes, "total": sum(quote.total for quote in quotes),
-        "currency": quotes[0].currency,
-    })
+    return render(
+        request,
+        "quotes/cart_review.html",
+        {
+            "account": request.account,
+            "quotes": quotes,
+            "total": sum(quote.total for quote in quotes),
+            "currency": quotes[0].currency,
+        },
+    )
 
 
 def _checkout(request, *, quotes: list[Quote], back_url: str):
     account = request.account
     admin = selectors.product_admin_suggestion(account=account)
     initial = (
-        {"admin_name": admin.name, "admin_email": admin.email, "admin_phone": admin.phone} if admin else
-        {"admin_name": request.user.get_full_name(), "admin_email": request.user.email}
+        {"admin_name": admin.name, "admin_email": admin.email, "admin_phone": admin.phone}
+        if admin
+        else {"admin_name": request.user.get_full_name(), "admin_email": request.user.email}
     )
     data = request.POST if request.method == "POST" else None
     admin_form = AdminContactForm(data, initial=initial, prefix="admin", account=account)
     payment_form = CheckoutPaymentForm(data, account=account)
     address_form = AddressForm(data, instance=account, prefix="address")
     closed = [quote for quote in quotes if not quote.is_open]
-    if request.method == "POST" and not closed and all([admin_form.is_valid(), payment_form.is_valid(), address_form.is_valid()]):
+    if (
+        request.method == "POST"
+        and not closed
+        and all([admin_form.is_valid(), payment_form.is_valid(), address_form.is_valid()])
+    ):
         try:
             order = services.service_order_draft_create(
-                account=account, actor=request.user, quote_ids=[quote.pk for quote in quotes],
-                payment_values=payment_form.account_values(), address_values=address_form.cleaned_data,
+                account=account,
+                actor=request.user,
+                quote_ids=[quote.pk for quote in quotes],
+                payment_values=payment_form.account_values(),
+                address_values=address_form.cleaned_data,
                 **admin_form.cleaned_data,
             )
         except services.QuoteError as error:
@@ -175,11 +209,21 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
             return redirect("quotes:order_review", pk=order.pk)
     if request.method == "POST":
         account.refresh_from_db()  # validating the address form set unsaved values on it
-    return render(request, "quotes/checkout.html", {
-        "account": account, "quotes": quotes, "closed": closed, "back_url": back_url,
-        "admin_form": admin_form, "form": payment_form, "address_form": address_form,
-        "total": sum(quote.total for quote in quotes), "currency": quotes[0].currency,
-    })
+    return render(
+        request,
+        "quotes/checkout.html",
+        {
+            "account": account,
+            "quotes": quotes,
+            "closed": closed,
+            "back_url": back_url,
+            "admin_form": admin_form,
+            "form": payment_form,
+            "address_form": address_form,
+            "total": sum(quote.total for quote in quotes),
+            "currency": quotes[0].currency,
+        },
+    )
 
 
 @sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
@@ -211,8 +255,11 @@ def order_review(request, pk: int):
 
 def _render_review(request, order, form):
     closed = [quote for quote in order.quote_items if not quote.is_open]
-    return render(request, "quotes/order_review.html", {"account": request.account, "order": order, "form": form,
-                                                         "closed": closed})
+    return render(
+        request,
+        "quotes/order_review.html",
+        {"account": request.account, "order": order, "form": form, "closed": closed},
+    )
 
 
 @require_POST

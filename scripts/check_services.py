@@ -20,7 +20,11 @@ def reachable(url: str, default_port: int) -> bool:
 
 
 def main(database_url: str, redis_url: str) -> int:
-    down = [name for name, url, port in (("PostgreSQL", database_url, 5432), ("Redis", redis_url, 6379)) if not reachable(url, port)]
+    down = [
+        name
+        for name, url, port in (("PostgreSQL", database_url, 5432), ("Redis", redis_url, 6379))
+        if not reachable(url, port)
+    ]
     for name in down:
         print(f"{name} is not reachable. Start it, e.g.: {START[name]}", file=sys.stderr)
     return 1 if down else 0

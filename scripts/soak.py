@@ -43,13 +43,22 @@ def free_port() -> int:
 SMTP_PORT, WEB_PORT = free_port(), free_port()
 ENV = {
     **os.environ,
-    "DJANGO_SETTINGS_MODULE": "billing_portal.settings", "DJANGO_DEBUG": "false",
-    "SECRET_KEY": "soak-" + secrets.token_urlsafe(40), "ALLOWED_HOSTS": "127.0.0.1",
-    "DATABASE_URL": f"{PG}/{DB}", "REDIS_URL": "redis://127.0.0.1:6379/15",
-    "SECURE_SSL_REDIRECT": "false", "SECURE_COOKIES": "false", "PORTAL_URL": f"http://127.0.0.1:{WEB_PORT}",
-    "STATIC_ROOT": str(VAR / "static"), "MEDIA_ROOT": str(VAR / "media"), "LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": "billing_portal.settings",
+    "DJANGO_DEBUG": "false",
+    "SECRET_KEY": "soak-" + secrets.token_urlsafe(40),
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "DATABASE_URL": f"{PG}/{DB}",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_COOKIES": "false",
+    "PORTAL_URL": f"http://127.0.0.1:{WEB_PORT}",
+    "STATIC_ROOT": str(VAR / "static"),
+    "MEDIA_ROOT": str(VAR / "media"),
+    "LOG_LEVEL": "WARNING",
     "DELIVERY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-    "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(SMTP_PORT), "PYTHONPATH": str(BASE_DIR),
+    "EMAIL_HOST": "127.0.0.1",
+    "EMAIL_PORT": str(SMTP_PORT),
+    "PYTHONPATH": str(BASE_DIR),
 }
 
 
@@ -85,39 +94,72 @@ def seed() -> list[tuple[str, list[int]]]:
     from quotes.models import QUOTE_VALIDITY, Product, Quote, QuoteLine, QuoteState
 
     password = make_password(PASSWORD)
-    manager = User.objects.create(username="soak-manager", email="manager@soak.example", is_staff=True, password=password)
+    manager = User.objects.create(
+        username="soak-manager", email="manager@soak.example", is_staff=True, password=password
+    )
     products = [Product.objects.create(sku=f"SOAK-{n}", name=f"Soak product {n}") for n in range(3)]
     contacts = User.objects.bulk_create(
         # bulk_create skips User.save(), which fills the canonical User ID.
-        User(username=f"soak-{n}", username_key=f"soak-{n}", email=f"soak-{n}@customer.example", first_name="Soak",
-             last_name=str(n), password=password)
+        User(
+            username=f"soak-{n}",
+            username_key=f"soak-{n}",
+            email=f"soak-{n}@customer.example",
+            first_name="Soak",
+            last_name=str(n),
+            password=password,
+        )
         for n in range(USERS)
     )
     accounts = CompanyAccount.objects.bulk_create(
-        CompanyAccount(number=f"S{n:05d}", name=f"Soak Customer {n}", account_manager=manager, billing_contact=contact,
-                       address_line1="1 Main Street", postal_code="10001", city="New York", region="NY", country="US")
+        CompanyAccount(
+            number=f"S{n:05d}",
+            name=f"Soak Customer {n}",
+            account_manager=manager,
+            billing_contact=contact,
+            address_line1="1 Main Street",
+            postal_code="10001",
+            city="New York",
+            region="NY",
+            country="US",
+        )
         for n, contact in enumerate(contacts)
     )
     submitted = timezone.now() - timedelta(hours=1)
     quotes = Quote.objects.bulk_create(
-        Quote(number=f"Q-SOAK-{a.pk}-{n}", account=a, account_manager=manager, state=QuoteState.SUBMITTED, currency="USD",
-              submitted_at=submitted, expires_at=submitted + QUOTE_VALIDITY)
-        for a in accounts for n in range(QUOTES_PER_ACCOUNT)
+        Quote(
+            number=f"Q-SOAK-{a.pk}-{n}",
+            account=a,
+            account_manager=manager,
+            state=QuoteState.SUBMITTED,
+            currency="USD",
+            submitted_at=submitted,
+            expires_at=submitted + QUOTE_VALIDITY,
+        )
+        for a in accounts
+        for n in range(QUOTES_PER_ACCOUNT)
     )
     QuoteLine.objects.bulk_create(
-        QuoteLine(quote=q, product=products[i % 3], description=products[i % 3].name, seats=5, unit_price=Decimal("99.00"),
-                  line_total=Decimal("495.00"))
+        QuoteLine(
+            quote=q,
+            product=products[i % 3],
+            description=products[i % 3].name,
+            seats=5,
+            unit_price=Decimal("99.00"),
+            line_total=Decimal("495.00"),
+        )
         for i, q in enumerate(quotes)
     )
     by_account: dict[int, list[int]] = {}
     for quote in quotes:
         by_account.setdefault(quote.account_id, []).append(quote.pk)
-    return [(contact.username, by_account[account.pk]) for contact, account in zip(contacts, accounts)]
+    return [(contact.username, by_account[account.pk]) for contact, account in zip(contacts, accounts, strict=True)]
 
 
 def spawn(args: list[str], name: str) -> subprocess.Popen:
     logfile = open(VAR / f"{name}.log", "w")  # noqa: SIM115 (lives as long as the process)
-    return subprocess.Popen(args, cwd=BASE_DIR, env=ENV, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        args, cwd=BASE_DIR, env=ENV, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def rss_mb(pid: int) -> float:
@@ -174,17 +216,29 @@ def contact_loop(user_id: str, quote_ids: list[int], deadline: float, stats: Cou
         _, _, page = hit(f"/quotes/{quote}/")
         token = browser.form_value(page, "csrfmiddlewaretoken")
         if rng.random() < 0.3:
-            status, _, _ = hit(f"/quotes/{quote}/decline/", {"csrfmiddlewaretoken": token, "comment": "Too expensive."}, expect=(302,))
+            status, _, _ = hit(
+                f"/quotes/{quote}/decline/", {"csrfmiddlewaretoken": token, "comment": "Too expensive."}, expect=(302,)
+            )
             with lock:
                 stats["declined"] += status == 302
         else:
-            form = {"csrfmiddlewaretoken": token, "admin-admin_name": "Pat Admin", "admin-admin_email": f"admin-{user_id}@customer.example",
-                    "payment_method": "wire", "address-address_line1": "1 Main Street", "address-postal_code": "10001",
-                    "address-city": "New York", "address-region": "NY"}
+            form = {
+                "csrfmiddlewaretoken": token,
+                "admin-admin_name": "Pat Admin",
+                "admin-admin_email": f"admin-{user_id}@customer.example",
+                "payment_method": "wire",
+                "address-address_line1": "1 Main Street",
+                "address-postal_code": "10001",
+                "address-city": "New York",
+                "address-region": "NY",
+            }
             status, location, _ = hit(f"/quotes/{quote}/payment/", form, expect=(302,))
             if status == 302:
                 _, _, review = hit(location)
-                data = {"csrfmiddlewaretoken": browser.form_value(review, "csrfmiddlewaretoken"), "token": browser.form_value(review, "token")}
+                data = {
+                    "csrfmiddlewaretoken": browser.form_value(review, "csrfmiddlewaretoken"),
+                    "token": browser.form_value(review, "token"),
+                }
                 status, confirmation, _ = hit(location + "place/", data, expect=(302,))
                 if status == 302:
                     hit(confirmation)
@@ -201,12 +255,49 @@ def main() -> int:
     sink = SmtpSink()
     sink.controller.start()
     processes = {
-        "web": spawn([sys.executable, "-m", "gunicorn", "billing_portal.wsgi", "--bind", f"127.0.0.1:{WEB_PORT}",
-                      "--workers", str(WEB_WORKERS), "--max-requests", "0"], "web"),
-        "worker": spawn([sys.executable, "-m", "celery", "-A", "billing_portal", "worker", "--concurrency=2",
-                         "--loglevel=WARNING", "--max-tasks-per-child=200"], "worker"),
-        "beat": spawn([sys.executable, "-m", "celery", "-A", "billing_portal", "beat", "--loglevel=WARNING",
-                       "-s", str(VAR / "beat-schedule")], "beat"),
+        "web": spawn(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "billing_portal.wsgi",
+                "--bind",
+                f"127.0.0.1:{WEB_PORT}",
+                "--workers",
+                str(WEB_WORKERS),
+                "--max-requests",
+                "0",
+            ],
+            "web",
+        ),
+        "worker": spawn(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "billing_portal",
+                "worker",
+                "--concurrency=2",
+                "--loglevel=WARNING",
+                "--max-tasks-per-child=200",
+            ],
+            "worker",
+        ),
+        "beat": spawn(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "billing_portal",
+                "beat",
+                "--loglevel=WARNING",
+                "-s",
+                str(VAR / "beat-schedule"),
+            ],
+            "beat",
+        ),
     }
     stats, lock = Counter(), threading.Lock()
     memory: list[tuple[float, dict[int, float]]] = []
@@ -214,13 +305,19 @@ def main() -> int:
         time.sleep(4)
         started = time.monotonic()
         deadline = started + SECONDS
-        threads = [threading.Thread(target=contact_loop, args=(user, quotes, deadline, stats, lock)) for user, quotes in contacts]
+        threads = [
+            threading.Thread(target=contact_loop, args=(user, quotes, deadline, stats, lock))
+            for user, quotes in contacts
+        ]
         for thread in threads:
             thread.start()
         while any(thread.is_alive() for thread in threads):
             pids = tree(processes["web"].pid) + tree(processes["worker"].pid)
             memory.append((time.monotonic() - started, {pid: rss_mb(pid) for pid in pids}))
-            log(f"{stats['requests']:>7} requests, {stats['errors']} errors, {stats['placed']} orders, {stats['declined']} declined")
+            log(
+                f"{stats['requests']:>7} requests, {stats['errors']} errors, "
+                f"{stats['placed']} orders, {stats['declined']} declined"
+            )
             for thread in threads:
                 thread.join(timeout=30 / max(len(threads), 1))
         log("load finished; waiting for every e-mail to be delivered")
@@ -252,10 +349,14 @@ def main() -> int:
     worst = max(growth.values(), default=0.0)
     print("\n| measure | value |\n| --- | --- |")
     for label, value in [
-        ("contacts × duration", f"{USERS} × {SECONDS} s"), ("requests", stats["requests"]),
-        ("requests per second", f"{stats['requests'] / SECONDS:.1f}"), ("errors", stats["errors"]),
-        ("orders placed (portal / database)", f"{stats['placed']} / {placed}"), ("quotes declined", stats["declined"]),
-        ("receipt and notice e-mails delivered to contacts", receipts), ("orders whose contact got no receipt", receipts_missing),
+        ("contacts × duration", f"{USERS} × {SECONDS} s"),
+        ("requests", stats["requests"]),
+        ("requests per second", f"{stats['requests'] / SECONDS:.1f}"),
+        ("errors", stats["errors"]),
+        ("orders placed (portal / database)", f"{stats['placed']} / {placed}"),
+        ("quotes declined", stats["declined"]),
+        ("receipt and notice e-mails delivered to contacts", receipts),
+        ("orders whose contact got no receipt", receipts_missing),
         ("e-mails not sent at the end", unsent),
         ("RSS per process after warm-up → end (MB)", ", ".join(f"{warm[p]:.0f}→{end[p]:.0f}" for p in sorted(growth))),
         ("largest growth after warm-up (MB)", f"{worst:.1f}"),

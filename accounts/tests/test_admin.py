@@ -31,12 +31,17 @@ def test_changing_billing_data_in_the_admin_is_audited(admin_client, account):
     url = reverse("admin:accounts_companyaccount_change", args=[account.pk])
     form = admin_client.get(url).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update({
-        "phone": "+12125550111", "billing_contact": account.billing_contact_id, "account_manager": account.account_manager_id,
-        "invoice_recipients-TOTAL_FORMS": 0, "invoice_recipients-INITIAL_FORMS": 0,
-        "accounts-auditentry-content_type-object_id-TOTAL_FORMS": 0,
-        "accounts-auditentry-content_type-object_id-INITIAL_FORMS": 0,
-    })
+    data.update(
+        {
+            "phone": "+12125550111",
+            "billing_contact": account.billing_contact_id,
+            "account_manager": account.account_manager_id,
+            "invoice_recipients-TOTAL_FORMS": 0,
+            "invoice_recipients-INITIAL_FORMS": 0,
+            "accounts-auditentry-content_type-object_id-TOTAL_FORMS": 0,
+            "accounts-auditentry-content_type-object_id-INITIAL_FORMS": 0,
+        }
+    )
     data.pop("po_expires_on", None)
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
@@ -49,12 +54,16 @@ def test_staff_can_change_the_billing_contact_in_the_admin(admin_client, account
     url = reverse("admin:accounts_companyaccount_change", args=[account.pk])
     form = admin_client.get(url).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update({
-        "billing_contact": new.pk, "account_manager": account.account_manager_id,
-        "invoice_recipients-TOTAL_FORMS": 0, "invoice_recipients-INITIAL_FORMS": 0,
-        "accounts-auditentry-content_type-object_id-TOTAL_FORMS": 0,
-        "accounts-auditentry-content_type-object_id-INITIAL_FORMS": 0,
-    })
+    data.update(
+        {
+            "billing_contact": new.pk,
+            "account_manager": account.account_manager_id,
+            "invoice_recipients-TOTAL_FORMS": 0,
+            "invoice_recipients-INITIAL_FORMS": 0,
+            "accounts-auditentry-content_type-object_id-TOTAL_FORMS": 0,
+            "accounts-auditentry-content_type-object_id-INITIAL_FORMS": 0,
+        }
+    )
     data.pop("po_expires_on", None)
     admin_client.post(url, data)
     account.refresh_from_db()
@@ -65,7 +74,9 @@ def test_staff_can_change_the_billing_contact_in_the_admin(admin_client, account
 
 def test_staff_mark_requests_done(admin_client, account, contact):
     request = Request.objects.create(account=account, contact=contact, kind="other", message="Hi")
-    admin_client.post(reverse("admin:accounts_request_changelist"), {"action": "mark_done", "_selected_action": [request.pk]})
+    admin_client.post(
+        reverse("admin:accounts_request_changelist"), {"action": "mark_done", "_selected_action": [request.pk]}
+    )
     request.refresh_from_db()
     assert request.status == "done"
 

@@ -43,7 +43,9 @@ def test_the_page_query_count_is_the_same_with_1_and_200_recipients(contact_clie
     InvoiceRecipient.objects.create(account=account, email="r0@customer.example")
     _count_queries(contact_client, url)  # the first request fills the session cache
     one = _count_queries(contact_client, url)
-    InvoiceRecipient.objects.bulk_create(InvoiceRecipient(account=account, email=f"r{i}@customer.example") for i in range(1, 200))
+    InvoiceRecipient.objects.bulk_create(
+        InvoiceRecipient(account=account, email=f"r{i}@customer.example") for i in range(1, 200)
+    )
     assert one == _count_queries(contact_client, url) <= 8
 
 
@@ -60,10 +62,17 @@ class TestPaymentMethod:
     url = reverse("accounts:payment_method")
 
     def test_it_stores_only_the_masked_card(self, contact_client, account):
-        response = contact_client.post(self.url, {
-            "payment_method": "card", "card_holder": "Carla Contact", "card_number": "4111 1111 1111 1111",
-            "card_exp_month": "12", "card_exp_year": "2031", "card_cvc": "123",
-        })
+        response = contact_client.post(
+            self.url,
+            {
+                "payment_method": "card",
+                "card_holder": "Carla Contact",
+                "card_number": "4111 1111 1111 1111",
+                "card_exp_month": "12",
+                "card_exp_year": "2031",
+                "card_cvc": "123",
+            },
+        )
         assert response.status_code == 302
         account.refresh_from_db()
         assert (account.payment_method, account.card_brand, account.card_last4) == ("card", "Visa", "1111")
@@ -73,10 +82,17 @@ class TestPaymentMethod:
         assert "4111111111111111" not in str(entry.changes)
 
     def test_it_rejects_a_number_failing_the_luhn_check(self, contact_client, account):
-        response = contact_client.post(self.url, {
-            "payment_method": "card", "card_holder": "Carla", "card_number": "4111 1111 1111 1112",
-            "card_exp_month": "12", "card_exp_year": "2031", "card_cvc": "123",
-        })
+        response = contact_client.post(
+            self.url,
+            {
+                "payment_method": "card",
+                "card_holder": "Carla",
+                "card_number": "4111 1111 1111 1112",
+                "card_exp_month": "12",
+                "card_exp_year": "2031",
+                "card_cvc": "123",
+            },
+        )
         assert response.status_code == 200
         assert "Enter a valid card number." in response.content.decode()
         assert "4111 1111 1111 1112" not in response.content.decode()
@@ -84,19 +100,31 @@ class TestPaymentMethod:
         assert account.card_last4 == ""
 
     def test_it_rejects_an_expired_card(self, contact_client, account):
-        response = contact_client.post(self.url, {
-            "payment_method": "card", "card_holder": "Carla", "card_number": "4111111111111111",
-            "card_exp_month": "1", "card_exp_year": "2020", "card_cvc": "123",
-        })
+        response = contact_client.post(
+            self.url,
+            {
+                "payment_method": "card",
+                "card_holder": "Carla",
+                "card_number": "4111111111111111",
+                "card_exp_month": "1",
+                "card_exp_year": "2020",
+                "card_cvc": "123",
+            },
+        )
         assert response.status_code == 200
         account.refresh_from_db()
         assert account.payment_method == PaymentMethod.WIRE
 
     def test_it_masks_the_bank_account(self, contact_client, account):
-        response = contact_client.post(self.url, {
-            "payment_method": "direct_debit", "bank_account_holder": "Customer Inc.",
-            "bank_routing_number": "021000021", "bank_account_number": "000123456789",
-        })
+        response = contact_client.post(
+            self.url,
+            {
+                "payment_method": "direct_debit",
+                "bank_account_holder": "Customer Inc.",
+                "bank_routing_number": "021000021",
+                "bank_account_number": "000123456789",
+            },
+        )
         assert response.status_code == 302
         account.refresh_from_db()
         assert account.bank_account_last4 == "6789"
@@ -114,9 +142,16 @@ class TestAddress:
     url = reverse("accounts:address")
 
     def test_it_changes_the_address_but_not_the_country(self, contact_client, account):
-        response = contact_client.post(self.url, {
-            "address_line1": "2 Broad Street", "postal_code": "10004", "city": "New York", "region": "NY", "country": "DE",
-        })
+        response = contact_client.post(
+            self.url,
+            {
+                "address_line1": "2 Broad Street",
+                "postal_code": "10004",
+                "city": "New York",
+                "region": "NY",
+                "country": "DE",
+            },
+        )
         assert response.status_code == 302
         account.refresh_from_db()
         assert (account.address_line1, account.country) == ("2 Broad Street", "US")
@@ -173,7 +208,9 @@ class TestRecipients:
         assert account.invoice_recipients.count() == 1
 
     def test_it_refuses_an_eleventh(self, contact_client, account):
-        InvoiceRecipient.objects.bulk_create(InvoiceRecipient(account=account, email=f"r{i}@x.example") for i in range(10))
+        InvoiceRecipient.objects.bulk_create(
+            InvoiceRecipient(account=account, email=f"r{i}@x.example") for i in range(10)
+        )
         response = contact_client.post(reverse("accounts:recipient_add"), {"email": "more@x.example"})
         assert "at most 10" in response.content.decode()
         assert account.invoice_recipients.count() == 10
@@ -197,7 +234,9 @@ class TestRecipients:
 
 class TestRequests:
     def test_it_files_a_request_and_emails_account_services(self, contact_client, account, settings):
-        response = contact_client.post(reverse("accounts:request_new"), {"kind": "auto_renewal", "message": "Please turn it off."})
+        response = contact_client.post(
+            reverse("accounts:request_new"), {"kind": "auto_renewal", "message": "Please turn it off."}
+        )
         assert response.status_code == 302
         request = account.requests.get()
         assert (request.kind, request.contact) == ("auto_renewal", account.billing_contact)
@@ -223,7 +262,9 @@ class TestAccountSwitch:
 
 class TestRequestLimits:
     def post(self, client, address="192.0.2.1"):
-        return client.post(reverse("accounts:request_new"), {"kind": "other", "message": "Please call me."}, REMOTE_ADDR=address)
+        return client.post(
+            reverse("accounts:request_new"), {"kind": "other", "message": "Please call me."}, REMOTE_ADDR=address
+        )
 
     def test_an_account_sends_at_most_five_requests_an_hour(self, contact_client, account, settings):
         from post_office.models import Email

@@ -61,7 +61,10 @@ def test_it_invites_a_new_person_without_handing_over_the_role(contact_client, c
     assert not new.has_usable_password()
     assert "/billing/contact/welcome/" in invitation_link("nora@customer.example")
     assert not Email.objects.filter(to=[contact.email]).exists()
-    assert AuditEntry.objects.get(action="billing_contact_invite", actor=contact).changes["invitee"] == [None, "nora-billing"]
+    assert AuditEntry.objects.get(action="billing_contact_invite", actor=contact).changes["invitee"] == [
+        None,
+        "nora-billing",
+    ]
 
 
 def test_a_new_person_becomes_contact_by_setting_the_password(visitor, contact_client, contact, account):
@@ -78,7 +81,12 @@ def test_a_new_person_becomes_contact_by_setting_the_password(visitor, contact_c
     assert new.check_password("a-brand-new-secret-9")
     assert Email.objects.filter(to=[contact.email], subject__contains="no longer the billing contact").exists()
     assert AuditEntry.objects.filter(action="billing_contact_change", actor=new).exists()
-    assert visitor.post(reverse("accounts:login"), {"username": "nora-billing", "password": "a-brand-new-secret-9"}).status_code == 302
+    assert (
+        visitor.post(
+            reverse("accounts:login"), {"username": "nora-billing", "password": "a-brand-new-secret-9"}
+        ).status_code
+        == 302
+    )
 
 
 def test_a_weak_password_is_a_form_error_and_hands_over_nothing(visitor, contact_client, contact, account):
@@ -281,8 +289,8 @@ def test_the_requester_sees_the_same_whatever_the_user_id(contact_client, contac
     response = contact_client.post(URL, {**NEW, "user_id": "Nora-Billing"})
     assert (response.status_code, response.url) == (302, reverse("accounts:billing"))
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
-        f"We have sent nora@customer.example an invitation. Nora New becomes the billing contact of {account.name} when "
-        "they accept it; until then you remain the billing contact."
+        "We have sent nora@customer.example an invitation. Nora New becomes the billing contact of "
+        f"{account.name} when they accept it; until then you remain the billing contact."
     ]
     account.refresh_from_db()
     assert account.billing_contact == contact
@@ -292,7 +300,9 @@ def test_the_requester_sees_the_same_whatever_the_user_id(contact_client, contac
 
 
 @pytest.mark.parametrize("kind", ["staff", "inactive", "someone else's"])
-def test_a_user_id_that_cannot_take_the_role_gets_nothing_but_a_note_to_the_given_address(contact_client, account, kind):
+def test_a_user_id_that_cannot_take_the_role_gets_nothing_but_a_note_to_the_given_address(
+    contact_client, account, kind
+):
     kinds_of_user_id()[kind]()
     users = User.objects.count()
     contact_client.post(URL, NEW)
@@ -311,10 +321,9 @@ def test_the_contacts_own_user_id_is_a_form_error(contact_client, contact, accou
 
 
 def test_no_email_or_user_survives_a_rolled_back_invitation(contact, account):
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            services.billing_contact_invite(account=account, actor=contact, **NEW)
-            raise RuntimeError("the request fails after the invitation was written")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.billing_contact_invite(account=account, actor=contact, **NEW)
+        raise RuntimeError("the request fails after the invitation was written")
     assert not Email.objects.exists()
     assert not User.objects.filter(username="nora-billing").exists()
     assert not AuditEntry.objects.filter(action="billing_contact_invite").exists()

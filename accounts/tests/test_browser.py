@@ -184,7 +184,9 @@ def test_changing_the_billing_contact(signed_in_page, live_server, new_context, 
 
     nora = new_context().new_page()
     nora.goto(emailed_link("nora@customer.example", "/billing/contact/welcome/"))
-    expect(nora.get_by_text(f"{contact.get_full_name()} invites you to become the billing contact of {account.name}")).to_be_visible()
+    expect(
+        nora.get_by_text(f"{contact.get_full_name()} invites you to become the billing contact of {account.name}")
+    ).to_be_visible()
     nora.get_by_label(re.compile(r"^\s*New password\s*\*?\s*$")).fill("a-brand-new-secret-9")
     nora.get_by_label("New password confirmation").fill("a-brand-new-secret-9")
     nora.get_by_role("button", name="Set password and accept").click()
@@ -198,7 +200,9 @@ def test_changing_the_billing_contact(signed_in_page, live_server, new_context, 
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
 
-def test_an_existing_customer_accepts_the_invitation(signed_in_page, live_server, new_context, contact, account, settings):
+def test_an_existing_customer_accepts_the_invitation(
+    signed_in_page, live_server, new_context, contact, account, settings
+):
     settings.PORTAL_URL = live_server.url
     nora = UserFactory(username="nora-billing", email="nora@customer.example", first_name="Nora", last_name="Existing")
     CompanyAccountFactory(billing_contact=nora, name="Nora's Own Ltd.")
@@ -211,7 +215,9 @@ def test_an_existing_customer_accepts_the_invitation(signed_in_page, live_server
     other.get_by_label("User ID").fill("nora-billing")
     other.get_by_label("Password").fill("correct-horse-battery")
     other.get_by_role("button", name="Sign in").click()
-    expect(other.get_by_text(f"invites you to become the billing contact of {account.name} (account {account.number})")).to_be_visible()
+    expect(
+        other.get_by_text(f"invites you to become the billing contact of {account.name} (account {account.number})")
+    ).to_be_visible()
     page.goto(live_server.url + "/billing/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(account.number)  # still the contact until Nora accepts
 

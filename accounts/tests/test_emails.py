@@ -16,10 +16,9 @@ def test_an_email_is_queued_with_the_change(account, contact):
 
 
 def test_no_email_survives_a_rolled_back_change(account, contact):
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            services.request_create(account=account, contact=contact, kind="other", message="Hello")
-            raise RuntimeError("the change fails after the e-mail was queued")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.request_create(account=account, contact=contact, kind="other", message="Hello")
+        raise RuntimeError("the change fails after the e-mail was queued")
     assert not Email.objects.exists()
     assert not account.requests.exists()
 
@@ -33,7 +32,9 @@ def test_delivery_sends_once_and_marks_sent(account, contact, mailoutbox):
 
 
 def test_a_held_email_waits_for_its_attachment(account, contact, mailoutbox):
-    email = emails.queue(to=["x@customer.example"], template="password-changed", context={"contact": contact}, hold=True)
+    email = emails.queue(
+        to=["x@customer.example"], template="password-changed", context={"contact": contact}, hold=True
+    )
     assert emails.deliver_due() == 0
     assert emails.release(email.pk, attachments={"receipt.pdf": b"%PDF-1.4"}) is True
     assert emails.release(email.pk, attachments={"receipt.pdf": b"%PDF-1.4"}) is False
@@ -59,7 +60,10 @@ class FailingBackend:
 
 @pytest.fixture
 def failing_backend(settings):
-    settings.POST_OFFICE = {**settings.POST_OFFICE, "BACKENDS": {"default": "accounts.tests.test_emails.FailingBackend"}}
+    settings.POST_OFFICE = {
+        **settings.POST_OFFICE,
+        "BACKENDS": {"default": "accounts.tests.test_emails.FailingBackend"},
+    }
     from post_office.connections import connections
 
     connections.close()

@@ -75,8 +75,11 @@ def test_signing_in_at_the_admin_keeps_the_failures_against_another(client, cont
     staff = StaffFactory(username="insider")
     for _ in range(9):
         attempt(client, contact.username, address="10.6.6.6")
-    response = client.post(reverse("admin:login"), {"username": staff.username, "password": "correct-horse-battery"},
-                           REMOTE_ADDR="10.6.6.6")
+    response = client.post(
+        reverse("admin:login"),
+        {"username": staff.username, "password": "correct-horse-battery"},
+        REMOTE_ADDR="10.6.6.6",
+    )
     assert response.status_code == 302 and client.session["_auth_user_id"] == str(staff.pk)
     client.logout()
     attempt(client, contact.username, address="10.7.7.7")
@@ -126,7 +129,12 @@ def settings_for(monkeypatch, **environment) -> dict:
 @pytest.fixture
 def behind_one_proxy(settings, monkeypatch):
     computed = settings_for(monkeypatch, AXES_PROXY_COUNT="1")
-    for name in ("AXES_IPWARE_META_PRECEDENCE_ORDER", "AXES_IPWARE_PROXY_ORDER", "AXES_IPWARE_PROXY_COUNT", "IPWARE_STRICT"):
+    for name in (
+        "AXES_IPWARE_META_PRECEDENCE_ORDER",
+        "AXES_IPWARE_PROXY_ORDER",
+        "AXES_IPWARE_PROXY_COUNT",
+        "IPWARE_STRICT",
+    ):
         setattr(settings, name, computed[name])
 
 
@@ -136,15 +144,25 @@ BALANCER = "10.0.0.1"
 def through_balancer(client, user_id, password="wrong", *, client_address, forged=None):
     # The balancer appends the address it received the request from to whatever the client sent.
     header = f"{forged}, {client_address}" if forged else client_address
-    return client.post(reverse("accounts:login"), {"username": user_id, "password": password},
-                       REMOTE_ADDR=BALANCER, HTTP_X_FORWARDED_FOR=header)
+    return client.post(
+        reverse("accounts:login"),
+        {"username": user_id, "password": password},
+        REMOTE_ADDR=BALANCER,
+        HTTP_X_FORWARDED_FOR=header,
+    )
 
 
 def test_behind_a_proxy_one_clients_failures_do_not_lock_out_the_others(client, contact, account, behind_one_proxy):
     for number in range(10):
         through_balancer(client, f"guess-{number}", client_address="192.0.2.10")
-    assert through_balancer(client, contact.username, "correct-horse-battery", client_address="192.0.2.10").status_code == 429
-    assert through_balancer(client, contact.username, "correct-horse-battery", client_address="198.51.100.20").status_code == 302
+    assert (
+        through_balancer(client, contact.username, "correct-horse-battery", client_address="192.0.2.10").status_code
+        == 429
+    )
+    assert (
+        through_balancer(client, contact.username, "correct-horse-battery", client_address="198.51.100.20").status_code
+        == 302
+    )
 
 
 def test_behind_a_proxy_a_forged_header_locks_only_the_sender(client, contact, account, behind_one_proxy):
@@ -152,13 +170,20 @@ def test_behind_a_proxy_a_forged_header_locks_only_the_sender(client, contact, a
     for number in range(10):
         through_balancer(client, f"guess-{number}", client_address="192.0.2.10", forged=victim_address)
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"192.0.2.10"}
-    assert through_balancer(client, contact.username, "correct-horse-battery", client_address=victim_address).status_code == 302
+    assert (
+        through_balancer(client, contact.username, "correct-horse-battery", client_address=victim_address).status_code
+        == 302
+    )
 
 
 def test_without_a_proxy_a_forged_header_changes_nothing(client, contact, account):
     for number in range(10):
-        client.post(reverse("accounts:login"), {"username": f"guess-{number}", "password": "wrong"},
-                    REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}")
+        client.post(
+            reverse("accounts:login"),
+            {"username": f"guess-{number}", "password": "wrong"},
+            REMOTE_ADDR="192.0.2.10",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{number}",
+        )
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"192.0.2.10"}
     assert attempt(client, contact.username, "correct-horse-battery", address="192.0.2.10").status_code == 429
 

@@ -28,7 +28,9 @@ def test_it_sends_nothing_to_a_contact_without_an_active_account(client, contact
     assert not Email.objects.exists()
 
 
-def test_the_link_sets_a_password_once_and_ends_other_sessions(client, contact, account, django_capture_on_commit_callbacks):
+def test_the_link_sets_a_password_once_and_ends_other_sessions(
+    client, contact, account, django_capture_on_commit_callbacks
+):
     other_device = client.__class__()
     other_device.force_login(contact)
     client.post(reverse("accounts:password_reset"), {"user_id": contact.username})
@@ -36,7 +38,9 @@ def test_the_link_sets_a_password_once_and_ends_other_sessions(client, contact, 
 
     response = client.get(link, follow=True)
     form_url = response.redirect_chain[-1][0]
-    response = client.post(form_url, {"new_password1": "a-much-better-secret-42", "new_password2": "a-much-better-secret-42"})
+    response = client.post(
+        form_url, {"new_password1": "a-much-better-secret-42", "new_password2": "a-much-better-secret-42"}
+    )
     assert response.status_code == 302
 
     contact.refresh_from_db()
@@ -89,8 +93,10 @@ def reset(client, user_id, address="192.0.2.1"):
 
 def test_a_user_id_gets_at_most_three_links_an_hour(client, contact, account, settings):
     assert settings.PASSWORD_RESET_LIMIT_PER_USER_ID == 3
-    responses = [reset(client, spelling, address=f"192.0.2.{n}") for n, spelling in
-                 enumerate(["acme-billing", "ACME-billing", "acme-billing", "Acme-Billing", "acme-billing"])]
+    responses = [
+        reset(client, spelling, address=f"192.0.2.{n}")
+        for n, spelling in enumerate(["acme-billing", "ACME-billing", "acme-billing", "Acme-Billing", "acme-billing"])
+    ]
     assert {(r.status_code, r.url) for r in responses} == {(302, reverse("accounts:password_reset_done"))}
     assert Email.objects.count() == 3
 

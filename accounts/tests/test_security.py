@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-
 CARD_NUMBER = "4111111111111111"
 BANK_ACCOUNT = "000123456789"
 
@@ -15,19 +14,41 @@ BANK_ACCOUNT = "000123456789"
 def test_a_card_number_entered_is_nowhere_in_the_database_or_the_logs(client, contact, account, caplog):
     caplog.set_level(logging.DEBUG)
     client.force_login(contact)
-    card = {"payment_method": "card", "card_holder": "Carla", "card_number": CARD_NUMBER,
-            "card_exp_month": "12", "card_exp_year": "2031", "card_cvc": "737"}
+    card = {
+        "payment_method": "card",
+        "card_holder": "Carla",
+        "card_number": CARD_NUMBER,
+        "card_exp_month": "12",
+        "card_exp_year": "2031",
+        "card_cvc": "737",
+    }
     assert client.post(reverse("accounts:payment_method"), card).status_code == 302
-    bank = {"payment_method": "direct_debit", "bank_account_holder": "Customer Inc.",
-            "bank_routing_number": "021000021", "bank_account_number": BANK_ACCOUNT}
+    bank = {
+        "payment_method": "direct_debit",
+        "bank_account_holder": "Customer Inc.",
+        "bank_routing_number": "021000021",
+        "bank_account_number": BANK_ACCOUNT,
+    }
     assert client.post(reverse("accounts:payment_method"), bank).status_code == 302
     # A rejected form must not leak the number either.
     client.post(reverse("accounts:payment_method"), {**card, "card_exp_year": "1999"})
 
     db = connection.settings_dict
     dump = subprocess.run(
-        ["pg_dump", "--data-only", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432), "-U", db["USER"], db["NAME"]],
-        check=True, capture_output=True, text=True,
+        [
+            "pg_dump",
+            "--data-only",
+            "-h",
+            db["HOST"] or "127.0.0.1",
+            "-p",
+            str(db["PORT"] or 5432),
+            "-U",
+            db["USER"],
+            db["NAME"],
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert "021000021" in dump  # the dump does hold the data that is meant to be stored
     assert CARD_NUMBER not in dump and "4111 1111 1111 1111" not in dump

@@ -80,17 +80,27 @@ def test_nobody_sees_or_sets_a_customers_password(request, who, contact, account
 
 def test_a_superuser_still_sets_a_staff_users_password(admin_client, member):
     url = reverse("admin:auth_user_password_change", args=[member.pk])
-    answer = admin_client.post(url, {"usable_password": "true", "password1": "a-long-staff-secret-7", "password2": "a-long-staff-secret-7"})
+    answer = admin_client.post(
+        url, {"usable_password": "true", "password1": "a-long-staff-secret-7", "password2": "a-long-staff-secret-7"}
+    )
     assert answer.status_code == 302
     member.refresh_from_db()
     assert member.check_password("a-long-staff-secret-7")
 
 
 def test_a_new_user_gets_no_password_of_staffs_choosing(member_client, member):
-    answer = member_client.post(reverse("admin:accounts_user_add"), {
-        "username": "new-contact", "email": "new@customer.example", "first_name": "Nora", "last_name": "New",
-        "usable_password": "true", "password1": "chosen-by-staff-1", "password2": "chosen-by-staff-1",
-    })
+    answer = member_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "new-contact",
+            "email": "new@customer.example",
+            "first_name": "Nora",
+            "last_name": "New",
+            "usable_password": "true",
+            "password1": "chosen-by-staff-1",
+            "password2": "chosen-by-staff-1",
+        },
+    )
     assert answer.status_code == 302
     user = User.objects.get(username="new-contact")
     assert not user.has_usable_password() and not user.check_password("chosen-by-staff-1")
@@ -115,14 +125,26 @@ def test_a_group_member_sees_other_staff_read_only(member_client, other_staff):
 
 
 def test_a_group_member_cannot_rename_or_deactivate_staff(member_client, other_staff):
-    data = {"username": "renamed", "first_name": "Evil", "last_name": "X", "email": "evil@portal.example",
-            f"{INLINE}-TOTAL_FORMS": 0, f"{INLINE}-INITIAL_FORMS": 0}  # is_active left out: unticked
+    data = {
+        "username": "renamed",
+        "first_name": "Evil",
+        "last_name": "X",
+        "email": "evil@portal.example",
+        f"{INLINE}-TOTAL_FORMS": 0,
+        f"{INLINE}-INITIAL_FORMS": 0,
+    }  # is_active left out: unticked
     assert member_client.post(change_url(other_staff), data).status_code == 403
     other_staff.refresh_from_db()
     assert (other_staff.username, other_staff.email, other_staff.is_active) == (
-        other_staff.username, f"{other_staff.username}@portal.example", True)
+        other_staff.username,
+        f"{other_staff.username}@portal.example",
+        True,
+    )
     assert not User.objects.filter(username="renamed").exists()
-    assert member_client.post(reverse("admin:accounts_user_delete", args=[other_staff.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        member_client.post(reverse("admin:accounts_user_delete", args=[other_staff.pk]), {"post": "yes"}).status_code
+        == 403
+    )
 
 
 def test_a_group_member_cannot_hand_out_rights(member_client, contact, account):
@@ -142,8 +164,10 @@ def test_deactivating_a_contact_is_audited_on_each_of_their_accounts(member_clie
     assert not contact.is_active
     entries = AuditEntry.objects.filter(action="user_update")
     assert {entry.account for entry in entries} == {account, second}
-    assert all(entry.actor == member and entry.target == contact and entry.changes == {"is_active": [True, False]}
-               for entry in entries)
+    assert all(
+        entry.actor == member and entry.target == contact and entry.changes == {"is_active": [True, False]}
+        for entry in entries
+    )
 
 
 def test_a_superuser_granting_a_role_is_audited_without_an_account(admin_client, admin_user):
@@ -160,14 +184,19 @@ def test_a_superuser_changing_a_staff_users_email_is_audited(admin_client, membe
     assert post_change(admin_client, member, email="new-address@portal.example").status_code == 302
     member.refresh_from_db()
     assert member.email == "new-address@portal.example"
-    assert AuditEntry.objects.get(action="user_update").changes == {"email": ["cas-member@portal.example", "new-address@portal.example"]}
+    assert AuditEntry.objects.get(action="user_update").changes == {
+        "email": ["cas-member@portal.example", "new-address@portal.example"]
+    }
 
 
 def test_a_staff_user_who_leaves_staff_loses_their_password(admin_client, member):
     assert post_change(admin_client, member, is_staff=False).status_code == 302
     member.refresh_from_db()
     assert not member.is_staff and not member.has_usable_password()
-    assert AuditEntry.objects.get(action="user_update").changes == {"is_staff": [True, False], "password": ["usable", "unusable"]}
+    assert AuditEntry.objects.get(action="user_update").changes == {
+        "is_staff": [True, False],
+        "password": ["usable", "unusable"],
+    }
 
 
 def test_a_billing_contact_cannot_be_made_staff(admin_client, contact, account):

@@ -60,7 +60,10 @@ def test_password_reset_takes_as_long_for_an_unknown_user_id(client, contact, ac
     known = client.post(url, {"user_id": contact.username})
     unknown = client.post(url, {"user_id": "nobody-at-all"})
     assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
-    gap = abs(median_seconds(client, url, {"user_id": contact.username}) - median_seconds(client, url, {"user_id": "nobody-at-all"}))
+    gap = abs(
+        median_seconds(client, url, {"user_id": contact.username})
+        - median_seconds(client, url, {"user_id": "nobody-at-all"})
+    )
     assert gap < 0.005
 
 

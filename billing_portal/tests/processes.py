@@ -51,9 +51,21 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
 
@@ -75,8 +87,12 @@ def worker_environment(redis_url: str, **extra: str) -> dict:
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     return {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "billing_portal.test_settings", "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url, "PYTHONPATH": str(BASE_DIR), **extra,
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "billing_portal.test_settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PYTHONPATH": str(BASE_DIR),
+        **extra,
     }
 
 
@@ -84,11 +100,29 @@ def worker_environment(redis_url: str, **extra: str) -> dict:
 def celery_worker(redis_url: str, *, concurrency: int = 1, name: str = "w1", **extra: str):
     """A real Celery worker process (prefork) on the test queue; `process.lines` is its log so far."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "billing_portal", "worker", "--pool=prefork",
-         f"--concurrency={concurrency}", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", f"{name}@%h",
-         "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-        cwd=BASE_DIR, env=worker_environment(redis_url, **extra), start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "billing_portal",
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={concurrency}",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=BASE_DIR,
+        env=worker_environment(redis_url, **extra),
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     process.lines = collect_output(process)
     try:
@@ -126,9 +160,18 @@ def collect_static(static_root: Path) -> None:
     """Production settings serve hashed, compressed static files: collect them once."""
     if not (static_root / "staticfiles.json").exists():
         subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, check=True,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "billing_portal.settings", "DJANGO_DEBUG": "false", "SECRET_KEY": "collect", "ALLOWED_HOSTS": "*",
-                 "STATIC_ROOT": str(static_root), "PYTHONPATH": str(BASE_DIR)},
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=BASE_DIR,
+            check=True,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "billing_portal.settings",
+                "DJANGO_DEBUG": "false",
+                "SECRET_KEY": "collect",
+                "ALLOWED_HOSTS": "*",
+                "STATIC_ROOT": str(static_root),
+                "PYTHONPATH": str(BASE_DIR),
+            },
         )
 
 
@@ -139,15 +182,39 @@ def gunicorn_server(redis_url: str, *, static_root: Path, workers: int = 2, **ex
     port = free_port()
     log = open(static_root.parent / f"gunicorn-{port}.log", "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "billing_portal.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--timeout", "30", "--graceful-timeout", "5"],
-        cwd=BASE_DIR, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
-        env=worker_environment(redis_url, **{
-            "DJANGO_SETTINGS_MODULE": "billing_portal.settings", "DJANGO_DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1", "PORTAL_URL": f"http://127.0.0.1:{port}", "STATIC_ROOT": str(static_root),
-            # Plain HTTP on loopback unless a test asks for the HTTPS behaviour.
-            "SECURE_SSL_REDIRECT": "false", "SECURE_COOKIES": "false", **extra,
-        }),
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "billing_portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "30",
+            "--graceful-timeout",
+            "5",
+        ],
+        cwd=BASE_DIR,
+        start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=worker_environment(
+            redis_url,
+            **{
+                "DJANGO_SETTINGS_MODULE": "billing_portal.settings",
+                "DJANGO_DEBUG": "false",
+                "SECRET_KEY": settings.SECRET_KEY,
+                "ALLOWED_HOSTS": "127.0.0.1",
+                "PORTAL_URL": f"http://127.0.0.1:{port}",
+                "STATIC_ROOT": str(static_root),
+                # Plain HTTP on loopback unless a test asks for the HTTPS behaviour.
+                "SECURE_SSL_REDIRECT": "false",
+                "SECURE_COOKIES": "false",
+                **extra,
+            },
+        ),
     )
     try:
         wait_for_port(port, timeout=30)

@@ -44,7 +44,10 @@ def smtp(settings):
     handler = FlakyHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings.POST_OFFICE = {**settings.POST_OFFICE, "BACKENDS": {"default": "django.core.mail.backends.smtp.EmailBackend"}}
+    settings.POST_OFFICE = {
+        **settings.POST_OFFICE,
+        "BACKENDS": {"default": "django.core.mail.backends.smtp.EmailBackend"},
+    }
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", controller.port, 1
     from post_office.connections import connections
 
@@ -55,7 +58,9 @@ def smtp(settings):
 
 
 def queue_one() -> Email:
-    return emails.queue(to=["ap@customer.example"], template="password-changed", context={"contact": {"first_name": "Ann"}})
+    return emails.queue(
+        to=["ap@customer.example"], template="password-changed", context={"contact": {"first_name": "Ann"}}
+    )
 
 
 def make_due():

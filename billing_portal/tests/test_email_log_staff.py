@@ -18,7 +18,9 @@ def staff_client_with(client_class, *, group=True, permissions=()):
     staff = StaffFactory()
     if group:
         staff.groups.add(Group.objects.get(name="Corporate Account Services"))
-    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="post_office", codename__in=permissions))
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="post_office", codename__in=permissions)
+    )
     client = client_class()
     client.force_login(staff)
     return client, staff
@@ -47,9 +49,18 @@ def failed(email: Email) -> Email:
 
 
 PROBES = [
-    "message__contains", "message__icontains", "message__regex", "message__startswith", "html_message__contains",
-    "subject__contains", "headers__icontains", "context__icontains", "from_email__contains", "logs__message__contains",
-    "template__content__contains", "attachments__name__contains",
+    "message__contains",
+    "message__icontains",
+    "message__regex",
+    "message__startswith",
+    "html_message__contains",
+    "subject__contains",
+    "headers__icontains",
+    "context__icontains",
+    "from_email__contains",
+    "logs__message__contains",
+    "template__content__contains",
+    "attachments__name__contains",
 ]
 
 
@@ -65,7 +76,9 @@ def test_a_query_string_probe_on_any_other_field_is_refused(request, who, lookup
 
 def test_the_list_filters_still_work(group_client, reset_email):
     sent = group_client.get(reverse(CHANGELIST), {"status__exact": STATUS.sent})
-    queued = group_client.get(reverse(CHANGELIST), {"status__exact": STATUS.queued, "created__gte": "2000-01-01 00:00:00+00:00"})
+    queued = group_client.get(
+        reverse(CHANGELIST), {"status__exact": STATUS.queued, "created__gte": "2000-01-01 00:00:00+00:00"}
+    )
     assert sent.status_code == queued.status_code == 200
     assert (sent.context["cl"].result_count, queued.context["cl"].result_count) == (0, 1)
 
@@ -82,7 +95,9 @@ def test_the_list_is_ordered_only_by_the_columns_shown(group_client, reset_email
     columns = len(group_client.get(reverse(CHANGELIST)).context["cl"].list_display)
     for index in range(columns + 2):
         for sign in ("", "-"):
-            ordering = group_client.get(reverse(CHANGELIST), {"o": f"{sign}{index}"}).context["cl"].queryset.query.order_by
+            ordering = (
+                group_client.get(reverse(CHANGELIST), {"o": f"{sign}{index}"}).context["cl"].queryset.query.order_by
+            )
             assert {field.lstrip("-") for field in ordering} <= {"to", "status", "created", "last_updated", "pk", "id"}
 
 
@@ -108,7 +123,8 @@ def test_attachments_are_not_shown_to_the_group(group_client):
 def test_the_autocomplete_searches_recipients_only(group_client, contact, reset_email):
     def found(term):
         answer = group_client.get(
-            reverse("admin:autocomplete"), {"app_label": "post_office", "model_name": "attachment", "field_name": "emails", "term": term},
+            reverse("admin:autocomplete"),
+            {"app_label": "post_office", "model_name": "attachment", "field_name": "emails", "term": term},
         )
         return len(answer.json()["results"])
 
@@ -118,7 +134,9 @@ def test_the_autocomplete_searches_recipients_only(group_client, contact, reset_
 
 def test_the_delivery_log_refuses_a_probe_through_the_email(group_client, reset_email):
     reset_email.logs.create(status=STATUS.sent)
-    answer = group_client.get(reverse("admin:post_office_log_changelist"), {"email__message__contains": "password-reset"})
+    answer = group_client.get(
+        reverse("admin:post_office_log_changelist"), {"email__message__contains": "password-reset"}
+    )
     assert answer.status_code == 400
 
 
@@ -127,9 +145,19 @@ def test_nobody_can_change_an_emails_recipients_or_status(request, who, reset_em
     client = request.getfixturevalue(who)
     Email.objects.filter(pk=reset_email.pk).update(status=STATUS.sent)
     url = reverse("admin:post_office_email_change", args=[reset_email.pk])
-    answer = client.post(url, {"from_email": reset_email.from_email, "to": "attacker@evil.example", "cc": "", "bcc": "",
-                               "priority": reset_email.priority, "status": STATUS.queued,
-                               "post_office-log-email-TOTAL_FORMS": 0, "post_office-log-email-INITIAL_FORMS": 0})
+    answer = client.post(
+        url,
+        {
+            "from_email": reset_email.from_email,
+            "to": "attacker@evil.example",
+            "cc": "",
+            "bcc": "",
+            "priority": reset_email.priority,
+            "status": STATUS.queued,
+            "post_office-log-email-TOTAL_FORMS": 0,
+            "post_office-log-email-INITIAL_FORMS": 0,
+        },
+    )
     assert answer.status_code == 403
     reset_email.refresh_from_db()
     assert reset_email.to == [reset_email.to[0]] and "attacker@evil.example" not in reset_email.to

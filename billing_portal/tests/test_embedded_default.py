@@ -42,8 +42,12 @@ def test_the_demo_runs_on_the_embedded_postgresql_with_the_file_system_broker(tm
         assert database_url.startswith("postgresql://") and str(tmp_path / "pg") in database_url
         for folder in ("broker", "broker-processed", "broker-control"):
             (settings.VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
-        env.update(DJANGO_SETTINGS_MODULE="billing_portal.settings", DJANGO_DEBUG="true", DATABASE_URL=database_url,
-                   MEDIA_ROOT=str(tmp_path / "media"))
+        env.update(
+            DJANGO_SETTINGS_MODULE="billing_portal.settings",
+            DJANGO_DEBUG="true",
+            DATABASE_URL=database_url,
+            MEDIA_ROOT=str(tmp_path / "media"),
+        )
         result = run([sys.executable, "-c", SCRIPT], env)
         assert result.returncode == 0, result.stderr[-3000:]
     finally:

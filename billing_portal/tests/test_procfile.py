@@ -19,16 +19,23 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 BASE_DIR = Path(settings.BASE_DIR)
 # A Redis database of its own, so beat's tasks reach no worker of the suite or of a developer.
 REDIS_URL = "redis://127.0.0.1:6379/15"
-PROCFILE = {name: command for name, command in
-            (line.split(":", 1) for line in (BASE_DIR / "Procfile").read_text().splitlines() if line.strip())}
+PROCFILE = dict(line.split(":", 1) for line in (BASE_DIR / "Procfile").read_text().splitlines() if line.strip())
 
 
 @pytest.fixture(scope="module")
 def fresh_checkout(tmp_path_factory) -> Path:
     """The files git would clone (tracked and new, not ignored): no var/, no .env, no static files."""
     target = tmp_path_factory.mktemp("checkout")
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=BASE_DIR,
-                           capture_output=True, check=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=BASE_DIR,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, files):
         source = BASE_DIR / name
         if source.is_file():
@@ -67,9 +74,15 @@ class Process:
     """One Procfile line running in its own process group, its output collected as it comes."""
 
     def __init__(self, checkout: Path, name: str, port: int):
-        self.popen = subprocess.Popen(["bash", "-c", "exec " + PROCFILE[name].strip()], cwd=checkout,
-                                      env=documented_environment(port), start_new_session=True,
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.popen = subprocess.Popen(
+            ["bash", "-c", "exec " + PROCFILE[name].strip()],
+            cwd=checkout,
+            env=documented_environment(port),
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines = collect_output(self.popen)
 
     @property

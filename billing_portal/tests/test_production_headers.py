@@ -14,7 +14,9 @@ def test_production_sends_hsts_and_redirects_plain_http(tmp_path):
     redis = RedisServer(tmp_path)
     redis.start()
     try:
-        with gunicorn_server(redis.url, static_root=tmp_path / "static", SECURE_SSL_REDIRECT="true", SECURE_COOKIES="true") as url:
+        with gunicorn_server(
+            redis.url, static_root=tmp_path / "static", SECURE_SSL_REDIRECT="true", SECURE_COOKIES="true"
+        ) as url:
             secure = urllib.request.Request(url + "/", headers={"X-Forwarded-Proto": "https"})
             with urllib.request.urlopen(secure, timeout=10) as response:
                 headers = response.headers

@@ -33,35 +33,61 @@ def _create_volume() -> dict:
     today = now.date()
     manager = User.objects.create(username="plans-manager", email="manager@portal.example", is_staff=True)
     contacts = User.objects.bulk_create(
-        [User(username=f"plans-contact-{i}", username_key=f"plans-contact-{i}", email=f"contact{i}@customer.example")
-         for i in range(ACCOUNTS)]
+        [
+            User(username=f"plans-contact-{i}", username_key=f"plans-contact-{i}", email=f"contact{i}@customer.example")
+            for i in range(ACCOUNTS)
+        ]
     )
-    accounts = CompanyAccount.objects.bulk_create([
-        CompanyAccount(number=f"P{i:05d}", name=f"Plans Customer {i:03d}", account_manager=manager,
-                       billing_contact=contact, address_line1="1 Main Street", postal_code="10001", city="New York",
-                       country="US")
-        for i, contact in enumerate(contacts)
-    ])
+    accounts = CompanyAccount.objects.bulk_create(
+        [
+            CompanyAccount(
+                number=f"P{i:05d}",
+                name=f"Plans Customer {i:03d}",
+                account_manager=manager,
+                billing_contact=contact,
+                address_line1="1 Main Street",
+                postal_code="10001",
+                city="New York",
+                country="US",
+            )
+            for i, contact in enumerate(contacts)
+        ]
+    )
     product = Product.objects.create(sku="PLANS-1", name="Remote Support")
 
     quotes = []
     for account in accounts:
         for n in range(QUOTES_PER_ACCOUNT):
-            state = [QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.SUBMITTED, QuoteState.EXPIRED, QuoteState.EXPIRED,
-                     QuoteState.EXPIRED, QuoteState.DECLINED, QuoteState.WITHDRAWN][n % 8]
+            state = [
+                QuoteState.DRAFT,
+                QuoteState.SUBMITTED,
+                QuoteState.SUBMITTED,
+                QuoteState.EXPIRED,
+                QuoteState.EXPIRED,
+                QuoteState.EXPIRED,
+                QuoteState.DECLINED,
+                QuoteState.WITHDRAWN,
+            ][n % 8]
             quote = Quote(account=account, state=state, currency="USD")
             if state != QuoteState.DRAFT:
                 quote.account_manager = manager
-                quote.submitted_at = now - timedelta(days=rng.uniform(0.1, 6) if state == QuoteState.SUBMITTED else rng.uniform(8, 700))
+                quote.submitted_at = now - timedelta(
+                    days=rng.uniform(0.1, 6) if state == QuoteState.SUBMITTED else rng.uniform(8, 700)
+                )
                 quote.expires_at = quote.submitted_at + QUOTE_VALIDITY
             if state in (QuoteState.EXPIRED, QuoteState.DECLINED, QuoteState.WITHDRAWN):
-                quote.decided_at = quote.expires_at if state == QuoteState.EXPIRED else quote.submitted_at + timedelta(days=1)
+                quote.decided_at = (
+                    quote.expires_at if state == QuoteState.EXPIRED else quote.submitted_at + timedelta(days=1)
+                )
                 quote.decline_comment = "Too expensive." if state == QuoteState.DECLINED else ""
             quotes.append(quote)
     quotes = Quote.objects.bulk_create(quotes, batch_size=2000)
     QuoteLine.objects.bulk_create(
-        [QuoteLine(quote=quote, product=product, seats=5, unit_price=Decimal("120.00"), line_total=Decimal("600.00"))
-         for quote in quotes], batch_size=2000,
+        [
+            QuoteLine(quote=quote, product=product, seats=5, unit_price=Decimal("120.00"), line_total=Decimal("600.00"))
+            for quote in quotes
+        ],
+        batch_size=2000,
     )
     # A handful overdue, as between two runs of the expiry task.
     overdue = [quote for quote in quotes if quote.state == QuoteState.SUBMITTED][:5]
@@ -75,21 +101,41 @@ def _create_volume() -> dict:
         for k in range(INVOICES_PER_ACCOUNT):
             issue_date = today - timedelta(days=30 * k)
             draft = k == 0
-            invoices.append(Invoice(
-                account=account, state=InvoiceState.DRAFT if draft else InvoiceState.PAID if k > 2 else InvoiceState.ISSUED,
-                number=None if draft else f"INV-P-{account.pk}-{k:03d}", issue_date=None if draft else issue_date,
-                due_date=None if draft else issue_date + timedelta(days=30), service_period_start=issue_date,
-                service_period_end=issue_date + timedelta(days=29), currency="USD", subtotal=Decimal("100.00"),
-                total=Decimal("100.00"), pdf="" if draft else f"invoices/plans/{account.pk}-{k}.pdf",
-            ))
+            invoices.append(
+                Invoice(
+                    account=account,
+                    state=InvoiceState.DRAFT if draft else InvoiceState.PAID if k > 2 else InvoiceState.ISSUED,
+                    number=None if draft else f"INV-P-{account.pk}-{k:03d}",
+                    issue_date=None if draft else issue_date,
+                    due_date=None if draft else issue_date + timedelta(days=30),
+                    service_period_start=issue_date,
+                    service_period_end=issue_date + timedelta(days=29),
+                    currency="USD",
+                    subtotal=Decimal("100.00"),
+                    total=Decimal("100.00"),
+                    pdf="" if draft else f"invoices/plans/{account.pk}-{k}.pdf",
+                )
+            )
     invoices = Invoice.objects.bulk_create(invoices, batch_size=2000)
     InvoiceLine.objects.bulk_create(
-        [InvoiceLine(invoice=invoice, position=1, description="Remote Support", quantity=Decimal("1"),
-                     unit_price=Decimal("100.00"), line_total=Decimal("100.00")) for invoice in invoices], batch_size=2000,
+        [
+            InvoiceLine(
+                invoice=invoice,
+                position=1,
+                description="Remote Support",
+                quantity=Decimal("1"),
+                unit_price=Decimal("100.00"),
+                line_total=Decimal("100.00"),
+            )
+            for invoice in invoices
+        ],
+        batch_size=2000,
     )
 
     account = accounts[ACCOUNTS // 2]
-    open_quotes = [q for q in quotes if q.account_id == account.pk and q.state == QuoteState.SUBMITTED and q not in overdue]
+    open_quotes = [
+        q for q in quotes if q.account_id == account.pk and q.state == QuoteState.SUBMITTED and q not in overdue
+    ]
     cart = Cart.objects.create(account=account, contact=account.billing_contact)
     cart.quotes.add(*open_quotes[:2])
     invoice = next(i for i in invoices if i.account_id == account.pk and i.state == InvoiceState.ISSUED)
@@ -102,10 +148,9 @@ def _create_volume() -> dict:
 @pytest.fixture(scope="module")
 def volume(django_db_setup, django_db_blocker):
     """Created once for the module inside a transaction that is rolled back afterwards (ANALYZE included)."""
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            yield _create_volume()
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _create_volume()
+        transaction.set_rollback(True)
 
 
 def _explain(sql: str) -> str:
@@ -185,8 +230,9 @@ def _plans_of_locking_scans(run) -> list[str]:
     return plans
 
 
-@pytest.mark.parametrize("task", [quote_services.quotes_expire_due, quote_services.quotes_remind_due],
-                         ids=["expiry", "reminder"])
+@pytest.mark.parametrize(
+    "task", [quote_services.quotes_expire_due, quote_services.quotes_remind_due], ids=["expiry", "reminder"]
+)
 def test_beat_scans_find_due_quotes_by_index(task, volume, db):
     plans = _plans_of_locking_scans(task)
     assert plans, "the task sent no SELECT ... FOR UPDATE SKIP LOCKED: the test no longer sees its scan"

@@ -26,8 +26,12 @@ class LazyBody:
 
 
 def post(client, path, body, content_type, **headers):
-    return client.generic("POST", path, b"", **{"wsgi.input": body, "CONTENT_LENGTH": str(body.size),
-                                                "CONTENT_TYPE": content_type, **headers})
+    return client.generic(
+        "POST",
+        path,
+        b"",
+        **{"wsgi.input": body, "CONTENT_LENGTH": str(body.size), "CONTENT_TYPE": content_type, **headers},
+    )
 
 
 @pytest.fixture
@@ -46,7 +50,9 @@ def test_a_300_mb_multipart_post_to_the_sign_in_page_is_refused_unread(client, t
 
 def test_a_file_in_a_form_within_the_limit_is_read_and_dropped(contact_client, account, temp_dir):
     upload = SimpleUploadedFile("big.bin", b"x" * (1024 * 1024))
-    response = contact_client.post(reverse("accounts:request_new"), {"kind": "other", "message": "Hello", "file": upload})
+    response = contact_client.post(
+        reverse("accounts:request_new"), {"kind": "other", "message": "Hello", "file": upload}
+    )
 
     assert response.status_code == 302  # the form's own fields arrive
     assert account.requests.get().message == "Hello"
@@ -62,8 +68,13 @@ def test_a_form_body_over_the_limit_is_refused_unread(contact_client, settings):
 
 
 def test_a_chunked_body_without_length_is_refused(client):
-    response = client.generic("POST", reverse("accounts:login"), b"", content_type="application/x-www-form-urlencoded",
-                              HTTP_TRANSFER_ENCODING="chunked")
+    response = client.generic(
+        "POST",
+        reverse("accounts:login"),
+        b"",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_TRANSFER_ENCODING="chunked",
+    )
     assert response.status_code == 411
 
 
@@ -73,5 +84,7 @@ def test_a_bad_content_length_is_refused(client):
 
 
 def test_the_sign_in_form_still_works(client, contact, account):
-    response = Client().post(reverse("accounts:login"), {"username": contact.username, "password": "correct-horse-battery"})
+    response = Client().post(
+        reverse("accounts:login"), {"username": contact.username, "password": "correct-horse-battery"}
+    )
     assert response.status_code == 302

@@ -20,8 +20,14 @@ PRODUCTION = {
 
 def manage(args: list[str], env: dict, cwd=None) -> subprocess.CompletedProcess:
     base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")}
-    return subprocess.run([sys.executable, str(settings.BASE_DIR / "manage.py"), *args], cwd=cwd or settings.BASE_DIR,
-                          env={**base, **env}, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
+        cwd=cwd or settings.BASE_DIR,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "PORTAL_URL", "SECRET_KEY", "ALLOWED_HOSTS"])
@@ -39,7 +45,9 @@ def test_a_database_other_than_postgresql_is_refused():
 
 
 def test_the_deployment_check_refuses_a_portal_url_that_is_not_public_https():
-    result = manage(["check", "--deploy", "--fail-level", "WARNING"], {**PRODUCTION, "PORTAL_URL": "http://127.0.0.1:8000"})
+    result = manage(
+        ["check", "--deploy", "--fail-level", "WARNING"], {**PRODUCTION, "PORTAL_URL": "http://127.0.0.1:8000"}
+    )
     assert result.returncode != 0
     assert "billing_portal.W001" in result.stderr
     result = manage(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
@@ -52,7 +60,10 @@ def test_loading_the_settings_creates_no_folders(tmp_path):
     for env in (PRODUCTION, {**PRODUCTION, "DJANGO_DEBUG": "true", "REDIS_URL": ""}):
         result = subprocess.run(
             [sys.executable, "-c", "import billing_portal.settings as s; print(s.BASE_DIR, s.CELERY_BROKER_URL)"],
-            cwd=tmp_path, env={"PATH": os.environ["PATH"], "PYTHONPATH": str(tmp_path), **env}, capture_output=True, text=True,
+            cwd=tmp_path,
+            env={"PATH": os.environ["PATH"], "PYTHONPATH": str(tmp_path), **env},
+            capture_output=True,
+            text=True,
         )
         assert result.returncode == 0, result.stderr[-2000:]
         assert result.stdout.startswith(str(tmp_path))

@@ -50,12 +50,18 @@ def test_a_second_worker_sends_the_email_exactly_once(tmp_path):
     smtp.start()
     worker_env = {
         "DELIVERY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port), "CELERY_VISIBILITY_TIMEOUT": "3", "CELERY_RESTORE_INTERVAL": "1",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp.port),
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "CELERY_RESTORE_INTERVAL": "1",
     }
     try:
         with transaction.atomic():
-            email = emails.queue(to=["ap@customer.example"], template="password-changed",
-                                 context={"contact": {"first_name": "Ann", "username": "ann"}})
+            email = emails.queue(
+                to=["ap@customer.example"],
+                template="password-changed",
+                context={"contact": {"first_name": "Ann", "username": "ann"}},
+            )
         with app.connection_for_write(redis.url) as broker:
             send_queued_mail.apply_async(connection=broker)
 

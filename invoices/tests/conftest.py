@@ -28,7 +28,10 @@ def draft(account):
     account.save(update_fields=["po_number"])
     return draft_with_lines(
         account,
-        lines=[(Decimal("10"), Decimal("120.00"), "Team plan, 10 seats"), (Decimal("3"), Decimal("19.99"), "Extra storage 100 GB")],
+        lines=[
+            (Decimal("10"), Decimal("120.00"), "Team plan, 10 seats"),
+            (Decimal("3"), Decimal("19.99"), "Extra storage 100 GB"),
+        ],
         tax_rate=Decimal("19.00"),
     )
 

@@ -48,5 +48,7 @@ class InvoiceLineFactory(DjangoModelFactory):
 def draft_with_lines(account, lines=((Decimal("10"), Decimal("120.00"), "Team plan, 10 seats"),), **fields) -> Invoice:
     invoice = InvoiceFactory(account=account, **fields)
     for position, (quantity, unit_price, description) in enumerate(lines, start=1):
-        InvoiceLineFactory(invoice=invoice, position=position, quantity=quantity, unit_price=unit_price, description=description)
+        InvoiceLineFactory(
+            invoice=invoice, position=position, quantity=quantity, unit_price=unit_price, description=description
+        )
     return invoice

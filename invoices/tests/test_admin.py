@@ -18,21 +18,43 @@ def staff_client(client, staff):
 
 
 def _action(client, action, *invoices):
-    return client.post(CHANGELIST, {"action": action, "_selected_action": [invoice.pk for invoice in invoices]}, follow=True)
+    return client.post(
+        CHANGELIST, {"action": action, "_selected_action": [invoice.pk for invoice in invoices]}, follow=True
+    )
 
 
 def test_staff_create_a_draft_with_lines_and_the_server_computes_the_totals(staff_client, account):
     prefix = "lines"
-    response = staff_client.post(reverse("admin:invoices_invoice_add"), {
-        "account": account.pk, "service_period_start": "2026-01-01", "service_period_end": "2026-12-31",
-        "payment_terms_days": 30, "currency": "", "tax_rate": "19.00", "note": "",
-        f"{prefix}-TOTAL_FORMS": 2, f"{prefix}-INITIAL_FORMS": 0, f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000,
-        f"{prefix}-0-position": 1, f"{prefix}-0-description": "Team plan", f"{prefix}-0-product": "TEAM",
-        f"{prefix}-0-quantity": "3", f"{prefix}-0-unit_price": "33.33",
-        f"{prefix}-1-position": 2, f"{prefix}-1-description": "Support", f"{prefix}-1-product": "",
-        f"{prefix}-1-quantity": "1", f"{prefix}-1-unit_price": "0.01",
-        "deliveries-TOTAL_FORMS": 0, "deliveries-INITIAL_FORMS": 0, "deliveries-MIN_NUM_FORMS": 0, "deliveries-MAX_NUM_FORMS": 0,
-    })
+    response = staff_client.post(
+        reverse("admin:invoices_invoice_add"),
+        {
+            "account": account.pk,
+            "service_period_start": "2026-01-01",
+            "service_period_end": "2026-12-31",
+            "payment_terms_days": 30,
+            "currency": "",
+            "tax_rate": "19.00",
+            "note": "",
+            f"{prefix}-TOTAL_FORMS": 2,
+            f"{prefix}-INITIAL_FORMS": 0,
+            f"{prefix}-MIN_NUM_FORMS": 0,
+            f"{prefix}-MAX_NUM_FORMS": 1000,
+            f"{prefix}-0-position": 1,
+            f"{prefix}-0-description": "Team plan",
+            f"{prefix}-0-product": "TEAM",
+            f"{prefix}-0-quantity": "3",
+            f"{prefix}-0-unit_price": "33.33",
+            f"{prefix}-1-position": 2,
+            f"{prefix}-1-description": "Support",
+            f"{prefix}-1-product": "",
+            f"{prefix}-1-quantity": "1",
+            f"{prefix}-1-unit_price": "0.01",
+            "deliveries-TOTAL_FORMS": 0,
+            "deliveries-INITIAL_FORMS": 0,
+            "deliveries-MIN_NUM_FORMS": 0,
+            "deliveries-MAX_NUM_FORMS": 0,
+        },
+    )
 
     assert response.status_code == 302, response.content.decode()[:3000]
     invoice = Invoice.objects.get()
@@ -99,7 +121,10 @@ def test_an_issued_invoice_is_read_only(staff_client, issued):
 
 
 def test_an_issued_invoice_cannot_be_deleted(staff_client, issued, admin_client):
-    assert admin_client.post(reverse("admin:invoices_invoice_delete", args=[issued.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        admin_client.post(reverse("admin:invoices_invoice_delete", args=[issued.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     assert Invoice.objects.filter(pk=issued.pk).exists()
 
 

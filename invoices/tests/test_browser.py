@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -15,7 +16,8 @@ def test_a_contact_opens_an_invoice_and_downloads_its_pdf(signed_in_page, live_s
     from invoices.tests.factories import draft_with_lines
 
     invoice = services.invoice_issue(
-        invoice=draft_with_lines(account, lines=[(Decimal("4"), Decimal("25.00"), "Team plan, 4 seats")]), actor=StaffFactory()
+        invoice=draft_with_lines(account, lines=[(Decimal("4"), Decimal("25.00"), "Team plan, 4 seats")]),
+        actor=StaffFactory(),
     )
     page = signed_in_page
 
@@ -32,6 +34,6 @@ def test_a_contact_opens_an_invoice_and_downloads_its_pdf(signed_in_page, live_s
     download = download_info.value
 
     assert download.suggested_filename == f"{invoice.number}.pdf"
-    reader = PdfReader(io.BytesIO(open(download.path(), "rb").read()))
+    reader = PdfReader(io.BytesIO(Path(download.path()).read_bytes()))
     text = reader.pages[0].extract_text()
     assert invoice.number in text and "Team plan, 4 seats" in text

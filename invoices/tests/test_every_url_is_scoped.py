@@ -30,7 +30,9 @@ def _other_order(other, placed=False):
 
 # URL name -> a function that makes the object of *another* account that the URL would name.
 OTHER_ACCOUNTS_OBJECT = {
-    "accounts:recipient_remove": lambda other: InvoiceRecipient.objects.create(account=other, email="ap@other.example").pk,
+    "accounts:recipient_remove": lambda other: (
+        InvoiceRecipient.objects.create(account=other, email="ap@other.example").pk
+    ),
     "quotes:detail": _other_quote,
     "quotes:decline": _other_quote,
     "quotes:checkout": _other_quote,
@@ -75,7 +77,10 @@ def test_every_url_with_an_id_is_listed_here():
 def test_another_accounts_object_is_404(contact_client, account, url_name):
     other = CompanyAccountFactory()
     url = reverse(url_name, args=[OTHER_ACCOUNTS_OBJECT[url_name](other)])
-    answers = {contact_client.get(url).status_code, contact_client.post(url, {"comment": "x", "token": "x"}).status_code}
+    answers = {
+        contact_client.get(url).status_code,
+        contact_client.post(url, {"comment": "x", "token": "x"}).status_code,
+    }
     assert 404 in answers and answers <= {404, 405}, answers
 
 

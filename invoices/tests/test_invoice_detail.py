@@ -19,7 +19,7 @@ def test_it_shows_the_invoice_with_its_lines_and_totals(contact_client, issued):
 def test_it_offers_print_and_download(contact_client, issued):
     page = contact_client.get(reverse("invoices:detail", args=[issued.pk])).content.decode()
 
-    assert 'data-print' in page and ">Print<" in page
+    assert "data-print" in page and ">Print<" in page
     assert f'href="{reverse("invoices:pdf", args=[issued.pk])}"' in page and "Download PDF" in page
     assert "<script>" not in page.split("</head>")[1]  # no inline script under the CSP
     assert 'style="' not in page
@@ -32,7 +32,8 @@ def test_it_escapes_hostile_descriptions(contact_client, account, staff):
     from invoices.tests.factories import draft_with_lines
 
     invoice = services.invoice_issue(
-        invoice=draft_with_lines(account, lines=[(Decimal(1), Decimal(1), "<script>alert(1)</script>")]), actor=staff)
+        invoice=draft_with_lines(account, lines=[(Decimal(1), Decimal(1), "<script>alert(1)</script>")]), actor=staff
+    )
 
     page = contact_client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
 

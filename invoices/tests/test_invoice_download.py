@@ -113,8 +113,9 @@ def test_it_serves_a_stored_pdf_without_rendering(contact_client, issued, render
     assert renders == []
 
 
-def test_a_lost_stored_file_is_queued_for_rendering_again(contact_client, issued, queued, request,
-                                                           django_capture_on_commit_callbacks):
+def test_a_lost_stored_file_is_queued_for_rendering_again(
+    contact_client, issued, queued, request, django_capture_on_commit_callbacks
+):
     invoice = services.invoice_pdf_ensure(invoice_id=issued.pk)
     invoice.pdf.storage.delete(invoice.pdf.name)
     request.getfixturevalue("never_renders")
@@ -136,8 +137,9 @@ def test_the_task_renders_a_lost_file_again(contact_client, issued, renders):
     assert renders == [issued.pk, issued.pk]
 
 
-def test_a_credit_note_is_served_the_same_way(contact_client, issued, staff, queued, never_renders,
-                                              django_capture_on_commit_callbacks):
+def test_a_credit_note_is_served_the_same_way(
+    contact_client, issued, staff, queued, never_renders, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks():
         note = services.invoice_credit_note_issue(invoice=issued, actor=staff)
     with django_capture_on_commit_callbacks(execute=True):
@@ -162,8 +164,12 @@ def test_a_document_over_the_line_limit_is_never_rendered(contact_client, issued
 def test_the_render_tasks_are_bounded_in_time():
     from quotes import tasks as quote_tasks
 
-    for task in (tasks.invoice_pdf_prepare, tasks.invoice_delivery_send, quote_tasks.receipt_pdf_prepare,
-                 quote_tasks.receipt_send):
+    for task in (
+        tasks.invoice_pdf_prepare,
+        tasks.invoice_delivery_send,
+        quote_tasks.receipt_pdf_prepare,
+        quote_tasks.receipt_send,
+    ):
         assert task.soft_time_limit == 120 and task.time_limit == 150
         assert SoftTimeLimitExceeded in task.dont_autoretry_for
 
@@ -196,8 +202,9 @@ def test_two_concurrent_first_downloads_render_once(account, renders):
     from accounts.tests.factories import StaffFactory
     from invoices.tests.factories import draft_with_lines
 
-    invoice = services.invoice_issue(invoice=draft_with_lines(account, lines=[(Decimal(1), Decimal(5), "Seat")]),
-                                     actor=StaffFactory())
+    invoice = services.invoice_issue(
+        invoice=draft_with_lines(account, lines=[(Decimal(1), Decimal(5), "Seat")]), actor=StaffFactory()
+    )
     barrier = threading.Barrier(2)
     names = []
 

@@ -87,7 +87,9 @@ def test_it_queues_one_held_email_to_the_contact_and_every_recipient(draft, staf
     assert invoice.number in email.subject
 
 
-def test_it_emails_the_pdf_to_the_contact_and_all_recipients_after_commit(draft, staff, recipients, django_capture_on_commit_callbacks):
+def test_it_emails_the_pdf_to_the_contact_and_all_recipients_after_commit(
+    draft, staff, recipients, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         invoice = services.invoice_issue(invoice=draft, actor=staff)
     assert callbacks, "the PDF task is enqueued on commit"
@@ -104,7 +106,7 @@ def test_it_emails_the_pdf_to_the_contact_and_all_recipients_after_commit(draft,
     assert "http://testserver" in message.body  # the portal's address
     html = message.alternatives[0][0]
     assert "acme-billing" in html and "http://testserver" in html
-    (name, content, mime_type), = message.attachments
+    ((name, content, mime_type),) = message.attachments
     assert name == f"{invoice.number}.pdf"
     assert mime_type == "application/pdf"
     assert invoice.number in PdfReader(io.BytesIO(content)).pages[0].extract_text()

@@ -14,14 +14,24 @@ URL = reverse("invoices:list")
 
 def _bulk_issued(account, count: int) -> list[Invoice]:
     start = datetime.date(2010, 1, 1)
-    return Invoice.objects.bulk_create([
-        Invoice(
-            account=account, state=InvoiceState.ISSUED, number=f"INV-{account.pk}-{n:06d}",
-            issue_date=start + datetime.timedelta(days=n), due_date=start + datetime.timedelta(days=n + 30),
-            service_period_start=start, service_period_end=start, currency="USD", subtotal=100, tax=0, total=100,
-        )
-        for n in range(count)
-    ])
+    return Invoice.objects.bulk_create(
+        [
+            Invoice(
+                account=account,
+                state=InvoiceState.ISSUED,
+                number=f"INV-{account.pk}-{n:06d}",
+                issue_date=start + datetime.timedelta(days=n),
+                due_date=start + datetime.timedelta(days=n + 30),
+                service_period_start=start,
+                service_period_end=start,
+                currency="USD",
+                subtotal=100,
+                tax=0,
+                total=100,
+            )
+            for n in range(count)
+        ]
+    )
 
 
 def _numbers(response) -> list[str]:
@@ -59,19 +69,47 @@ def test_it_never_lists_another_accounts_invoices(contact_client, account, other
 
 def test_it_shows_dates_amount_with_currency_and_status(contact_client, account):
     today = timezone.localdate()
-    IssuedInvoiceFactory(account=account, number="INV-OPEN", issue_date=today, due_date=today + datetime.timedelta(days=30),
-                         subtotal=1234.5, total=1234.5, currency="EUR")
-    IssuedInvoiceFactory(account=account, number="INV-LATE", issue_date=today - datetime.timedelta(days=40),
-                         due_date=today - datetime.timedelta(days=10))
-    IssuedInvoiceFactory(account=account, number="INV-PAID", state=InvoiceState.PAID, issue_date=today - datetime.timedelta(days=50))
-    voided = IssuedInvoiceFactory(account=account, number="INV-VOID", state=InvoiceState.VOID, issue_date=today - datetime.timedelta(days=60))
-    IssuedInvoiceFactory(account=account, number="CN-1", kind=InvoiceKind.CREDIT_NOTE, corrects=voided,
-                         issue_date=today - datetime.timedelta(days=60), subtotal=-100, total=-100)
+    IssuedInvoiceFactory(
+        account=account,
+        number="INV-OPEN",
+        issue_date=today,
+        due_date=today + datetime.timedelta(days=30),
+        subtotal=1234.5,
+        total=1234.5,
+        currency="EUR",
+    )
+    IssuedInvoiceFactory(
+        account=account,
+        number="INV-LATE",
+        issue_date=today - datetime.timedelta(days=40),
+        due_date=today - datetime.timedelta(days=10),
+    )
+    IssuedInvoiceFactory(
+        account=account, number="INV-PAID", state=InvoiceState.PAID, issue_date=today - datetime.timedelta(days=50)
+    )
+    voided = IssuedInvoiceFactory(
+        account=account, number="INV-VOID", state=InvoiceState.VOID, issue_date=today - datetime.timedelta(days=60)
+    )
+    IssuedInvoiceFactory(
+        account=account,
+        number="CN-1",
+        kind=InvoiceKind.CREDIT_NOTE,
+        corrects=voided,
+        issue_date=today - datetime.timedelta(days=60),
+        subtotal=-100,
+        total=-100,
+    )
 
     page = contact_client.get(URL).content.decode()
 
     assert "1,234.50 EUR" in page
-    for number, status in [("INV-OPEN", "open"), ("INV-LATE", "overdue"), ("INV-PAID", "paid"), ("INV-VOID", "void"), ("CN-1", "credit")]:
+    for number, status in [
+        ("INV-OPEN", "open"),
+        ("INV-LATE", "overdue"),
+        ("INV-PAID", "paid"),
+        ("INV-VOID", "void"),
+        ("CN-1", "credit"),
+    ]:
         assert re.search(rf">{number}</a></th>.*?data-status=\"{status}\"", page, re.S), number
     assert "Overdue" in page and "Open" in page and "Paid" in page and "Void" in page
     assert "<caption" in page and 'scope="col"' in page
@@ -91,7 +129,9 @@ LIST_QUERIES = 7
 
 
 @pytest.mark.parametrize("count", [25, 5000])
-def test_it_runs_a_fixed_number_of_queries_however_many_invoices_exist(contact_client, account, other_account, count, django_assert_num_queries):
+def test_it_runs_a_fixed_number_of_queries_however_many_invoices_exist(
+    contact_client, account, other_account, count, django_assert_num_queries
+):
     _bulk_issued(account, count)
     _bulk_issued(other_account, 10)
     contact_client.get(URL)  # the first request of a session also stores it

@@ -22,7 +22,7 @@ def test_invoices_issued_at_once_get_consecutive_unique_numbers(account, staff):
         try:
             barrier.wait()
             services.invoice_issue(invoice=draft, actor=staff)
-        except Exception as error:  # noqa: BLE001 (reported below)
+        except Exception as error:
             errors.append(error)
         finally:
             connection.close()

@@ -51,8 +51,16 @@ def test_the_pdf_of_a_german_account_has_german_labels_and_number_format(draft, 
 
     text = _text(services.invoice_pdf_render(invoice))
 
-    for label in ["Rechnung", "Rechnungsnummer", "Rechnungsdatum", "Fälligkeitsdatum", "Zwischensumme", "Gesamtbetrag",
-                  "Seite 1 von 1", "Zahlungsbedingungen"]:
+    for label in [
+        "Rechnung",
+        "Rechnungsnummer",
+        "Rechnungsdatum",
+        "Fälligkeitsdatum",
+        "Zwischensumme",
+        "Gesamtbetrag",
+        "Seite 1 von 1",
+        "Zahlungsbedingungen",
+    ]:
         assert label in text, label
     assert "1.499,36 USD" in text
 
@@ -75,7 +83,8 @@ def test_hostile_line_descriptions_render_as_text_and_fetch_nothing(account, sta
         "https://evil.example/track.png",
     ]
     invoice = services.invoice_issue(
-        invoice=draft_with_lines(account, lines=[(Decimal("1"), Decimal("1.00"), text) for text in hostile]), actor=staff
+        invoice=draft_with_lines(account, lines=[(Decimal("1"), Decimal("1.00"), text) for text in hostile]),
+        actor=staff,
     )
     requested = []
     original_fetch = pdf.StaticOnlyURLFetcher.fetch

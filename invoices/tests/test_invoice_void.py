@@ -24,12 +24,22 @@ def test_it_voids_an_open_invoice_and_issues_a_credit_note_for_the_full_amount(i
 
 
 def test_it_leaves_the_issued_invoice_itself_unchanged(issued, staff):
-    before = (issued.number, issued.total, issued.issue_date, list(issued.lines.values_list("description", "line_total")))
+    before = (
+        issued.number,
+        issued.total,
+        issued.issue_date,
+        list(issued.lines.values_list("description", "line_total")),
+    )
 
     services.invoice_void(invoice=issued, actor=staff)
 
     issued.refresh_from_db()
-    assert (issued.number, issued.total, issued.issue_date, list(issued.lines.values_list("description", "line_total"))) == before
+    assert (
+        issued.number,
+        issued.total,
+        issued.issue_date,
+        list(issued.lines.values_list("description", "line_total")),
+    ) == before
 
 
 def test_it_emails_the_credit_note(issued, staff, recipients):

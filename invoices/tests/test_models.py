@@ -33,13 +33,16 @@ def test_the_database_refuses_duplicate_numbers(account):
         IssuedInvoiceFactory(account=account, number="INV-1")
 
 
-@pytest.mark.parametrize(("state", "due_in_days", "status"), [
-    (InvoiceState.ISSUED, 1, "open"),
-    (InvoiceState.ISSUED, 0, "open"),
-    (InvoiceState.ISSUED, -1, "overdue"),
-    (InvoiceState.PAID, -1, "paid"),
-    (InvoiceState.VOID, -1, "void"),
-])
+@pytest.mark.parametrize(
+    ("state", "due_in_days", "status"),
+    [
+        (InvoiceState.ISSUED, 1, "open"),
+        (InvoiceState.ISSUED, 0, "open"),
+        (InvoiceState.ISSUED, -1, "overdue"),
+        (InvoiceState.PAID, -1, "paid"),
+        (InvoiceState.VOID, -1, "void"),
+    ],
+)
 def test_the_status_is_computed_from_state_and_due_date(state, due_in_days, status):
     invoice = Invoice(state=state, due_date=timezone.localdate() + datetime.timedelta(days=due_in_days))
 

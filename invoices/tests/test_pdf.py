@@ -9,17 +9,20 @@ from pypdf import PdfReader
 from billing_portal import pdf
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd",
-    "http://example.com/logo.png",
-    "https://example.com/logo.png",
-    "data:image/png;base64,iVBORw0KGgo=",
-    "ftp://example.com/x",
-    "static:../../etc/passwd",
-    "static:/../settings.py",
-    "static:",
-    "/static/css/pdf.css",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://example.com/logo.png",
+        "https://example.com/logo.png",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "ftp://example.com/x",
+        "static:../../etc/passwd",
+        "static:/../settings.py",
+        "static:",
+        "/static/css/pdf.css",
+    ],
+)
 def test_the_fetcher_refuses_anything_but_static_files(url):
     fetcher = pdf.StaticOnlyURLFetcher()
 
@@ -67,7 +70,9 @@ def template_dir(settings, tmp_path):
 
 
 def test_it_renders_a_template_with_the_bundled_font(template_dir, fetched):
-    (template_dir / "doc.html").write_text('{% load i18n %}<html><body><h1>{% translate "Invoice" %} Grüße €</h1></body></html>')
+    (template_dir / "doc.html").write_text(
+        '{% load i18n %}<html><body><h1>{% translate "Invoice" %} Grüße €</h1></body></html>'
+    )
 
     content = pdf.render_pdf("doc.html", {}, language="en")
 
@@ -80,7 +85,9 @@ def test_it_renders_a_template_with_the_bundled_font(template_dir, fetched):
 
 
 def test_it_renders_in_the_given_language(template_dir):
-    (template_dir / "doc.html").write_text('{% load i18n %}<html lang="{{ pdf_language }}"><body>{% translate "Invoices" %}</body></html>')
+    (template_dir / "doc.html").write_text(
+        '{% load i18n %}<html lang="{{ pdf_language }}"><body>{% translate "Invoices" %}</body></html>'
+    )
 
     content = pdf.render_pdf("doc.html", {}, language="de")
 
@@ -97,7 +104,11 @@ def test_it_refuses_remote_and_file_urls_in_a_document(template_dir, fetched):
     content = pdf.render_pdf("doc.html", {}, language="en", url_fetcher=fetcher)
 
     assert "Text" in PdfReader(io.BytesIO(content)).pages[0].extract_text()
-    assert set(fetcher.requested) == {"https://example.com/x.css", "https://example.com/tracker.png", "file:///etc/passwd"}
+    assert set(fetcher.requested) == {
+        "https://example.com/x.css",
+        "https://example.com/tracker.png",
+        "file:///etc/passwd",
+    }
     assert all(url.startswith("static:") for url in fetched if url not in fetcher.requested)
 
 

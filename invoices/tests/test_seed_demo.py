@@ -26,7 +26,10 @@ def test_it_seeds_more_than_20_issued_invoices_for_acme_and_some_for_the_others_
 
 
 def test_the_staff_group_may_work_with_invoices():
-    codenames = set(Group.objects.get(name="Corporate Account Services").permissions.filter(
-        content_type__app_label="invoices").values_list("codename", flat=True))
+    codenames = set(
+        Group.objects.get(name="Corporate Account Services")
+        .permissions.filter(content_type__app_label="invoices")
+        .values_list("codename", flat=True)
+    )
 
     assert {"view_invoice", "add_invoice", "change_invoice", "add_invoiceline", "change_invoiceline"} <= codenames

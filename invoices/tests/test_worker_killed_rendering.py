@@ -39,7 +39,9 @@ def rendering_under_lock() -> bool:
 
 
 def test_another_worker_renders_it_and_the_email_goes_out_once(account, contact, tmp_path):
-    lines = [(Decimal("1"), Decimal("10.00"), f"Line {n}: a long description of what was delivered") for n in range(600)]
+    lines = [
+        (Decimal("1"), Decimal("10.00"), f"Line {n}: a long description of what was delivered") for n in range(600)
+    ]
     invoice = services.invoice_issue(invoice=draft_with_lines(account, lines=lines), actor=None)
     delivery = InvoiceDelivery.objects.get(invoice=invoice)
 
@@ -49,8 +51,11 @@ def test_another_worker_renders_it_and_the_email_goes_out_once(account, contact,
     smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
     smtp.start()
     worker_env = {
-        "DELIVERY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp.port), "CELERY_VISIBILITY_TIMEOUT": "3", "CELERY_RESTORE_INTERVAL": "1",
+        "DELIVERY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp.port),
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "CELERY_RESTORE_INTERVAL": "1",
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
     try:

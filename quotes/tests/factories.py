@@ -33,7 +33,9 @@ class QuoteFactory(DjangoModelFactory):
         if not create:
             return
         for product, seats, unit_price in extracted if extracted is not None else [(None, 5, Decimal("120.00"))]:
-            QuoteLine.objects.create(quote=quote, product=product or ProductFactory(), seats=seats, unit_price=unit_price)
+            QuoteLine.objects.create(
+                quote=quote, product=product or ProductFactory(), seats=seats, unit_price=unit_price
+            )
 
 
 class SubmittedQuoteFactory(QuoteFactory):

@@ -10,6 +10,10 @@ def emails_to(address: str) -> list[Email]:
 
 def draft_order(*, account, contact, quotes, admin_email="pat@acme.example") -> ServiceOrder:
     return services.service_order_draft_create(
-        account=account, actor=contact, quote_ids=[quote.pk for quote in quotes],
-        admin_name="Pat Admin", admin_email=admin_email, admin_phone="+14155550123",
+        account=account,
+        actor=contact,
+        quote_ids=[quote.pk for quote in quotes],
+        admin_name="Pat Admin",
+        admin_email=admin_email,
+        admin_phone="+14155550123",
     )

@@ -23,22 +23,36 @@ def staff_client(client, staff):
 
 def test_staff_create_a_quote_with_lines_and_submit_it(staff_client, account):
     product = ProductFactory(name="Rescue Premium")
-    response = staff_client.post(reverse("admin:quotes_quote_add"), {
-        "account": account.pk, "account_manager": "", "currency": "", "notes": "Volume discount included.",
-        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
-        "lines-0-product": product.pk, "lines-0-description": "", "lines-0-seats": "10", "lines-0-term_months": "12",
-        "lines-0-unit_price": "99.00", "lines-0-discount_percent": "10",
-        "accounts-auditentry-content_type-object_id-TOTAL_FORMS": "0",
-        "accounts-auditentry-content_type-object_id-INITIAL_FORMS": "0",
-    })
+    response = staff_client.post(
+        reverse("admin:quotes_quote_add"),
+        {
+            "account": account.pk,
+            "account_manager": "",
+            "currency": "",
+            "notes": "Volume discount included.",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "1000",
+            "lines-0-product": product.pk,
+            "lines-0-description": "",
+            "lines-0-seats": "10",
+            "lines-0-term_months": "12",
+            "lines-0-unit_price": "99.00",
+            "lines-0-discount_percent": "10",
+            "accounts-auditentry-content_type-object_id-TOTAL_FORMS": "0",
+            "accounts-auditentry-content_type-object_id-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     quote = Quote.objects.get()
     assert quote.state == QuoteState.DRAFT
     assert quote.currency == account.currency
     assert quote.lines.get().line_total == Decimal("891.00")
 
-    response = staff_client.post(reverse("admin:quotes_quote_changelist"),
-                                 {"action": "submit_to_customer", "_selected_action": [quote.pk]})
+    response = staff_client.post(
+        reverse("admin:quotes_quote_changelist"), {"action": "submit_to_customer", "_selected_action": [quote.pk]}
+    )
     assert response.status_code == 302
     quote.refresh_from_db()
     assert quote.state == QuoteState.SUBMITTED
@@ -47,13 +61,18 @@ def test_staff_create_a_quote_with_lines_and_submit_it(staff_client, account):
 
 
 def test_submitting_a_quote_twice_shows_an_error(staff_client, open_quote):
-    response = staff_client.post(reverse("admin:quotes_quote_changelist"),
-                                 {"action": "submit_to_customer", "_selected_action": [open_quote.pk]}, follow=True)
+    response = staff_client.post(
+        reverse("admin:quotes_quote_changelist"),
+        {"action": "submit_to_customer", "_selected_action": [open_quote.pk]},
+        follow=True,
+    )
     assert "has already been submitted" in response.content.decode()
 
 
 def test_staff_withdraw_a_quote(staff_client, open_quote, staff):
-    staff_client.post(reverse("admin:quotes_quote_changelist"), {"action": "withdraw", "_selected_action": [open_quote.pk]})
+    staff_client.post(
+        reverse("admin:quotes_quote_changelist"), {"action": "withdraw", "_selected_action": [open_quote.pk]}
+    )
     open_quote.refresh_from_db()
     assert open_quote.state == QuoteState.WITHDRAWN
     assert open_quote.decided_by == staff
@@ -66,11 +85,21 @@ def test_a_submitted_quotes_lines_are_read_only(staff_client, open_quote):
     assert 'name="lines-0-unit_price"' not in page
     assert 'name="notes"' not in page
     # A forged POST changes nothing either.
-    staff_client.post(reverse("admin:quotes_quote_change", args=[open_quote.pk]), {
-        "notes": "changed", "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1", "lines-0-id": line.pk,
-        "lines-0-quote": open_quote.pk, "lines-0-product": line.product_id, "lines-0-seats": "999",
-        "lines-0-term_months": "12", "lines-0-unit_price": "0.01", "lines-0-discount_percent": "0",
-    })
+    staff_client.post(
+        reverse("admin:quotes_quote_change", args=[open_quote.pk]),
+        {
+            "notes": "changed",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "1",
+            "lines-0-id": line.pk,
+            "lines-0-quote": open_quote.pk,
+            "lines-0-product": line.product_id,
+            "lines-0-seats": "999",
+            "lines-0-term_months": "12",
+            "lines-0-unit_price": "0.01",
+            "lines-0-discount_percent": "0",
+        },
+    )
     line.refresh_from_db()
     open_quote.refresh_from_db()
     assert line.seats == 5 and line.unit_price == Decimal("120.00")
@@ -91,11 +120,16 @@ def test_the_list_filters_by_state_and_searches_by_number_and_account(staff_clie
     by_account = staff_client.get(url, {"q": account.number}).content.decode()
     assert quote.number in by_account
     assert other_quote.number not in by_account
-    assert quote.number in staff_client.get(url, {"state__exact": "submitted", "account__id__exact": account.pk}).content.decode()
+    assert (
+        quote.number
+        in staff_client.get(url, {"state__exact": "submitted", "account__id__exact": account.pk}).content.decode()
+    )
 
 
 def test_service_orders_and_product_admins_are_read_only(staff_client, account, contact, open_quote):
-    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
+    )
     admin = order.seat_assignments.get().admin
     for name, pk in (("admin:quotes_serviceorder_change", order.pk), ("admin:quotes_productadmin_change", admin.pk)):
         page = staff_client.get(reverse(name, args=[pk])).content.decode()
@@ -106,7 +140,14 @@ def test_service_orders_and_product_admins_are_read_only(staff_client, account, 
 def test_the_staff_group_may_view_add_and_change_quotes():
     group = Group.objects.get(name="Corporate Account Services")
     codenames = set(group.permissions.filter(content_type__app_label="quotes").values_list("codename", flat=True))
-    assert {"view_quote", "add_quote", "change_quote", "view_serviceorder", "view_productadmin", "add_quoteline"} <= codenames
+    assert {
+        "view_quote",
+        "add_quote",
+        "change_quote",
+        "view_serviceorder",
+        "view_productadmin",
+        "add_quoteline",
+    } <= codenames
 
 
 def test_a_group_member_can_submit(client, account):
@@ -114,7 +155,9 @@ def test_a_group_member_can_submit(client, account):
     manager.groups.add(Group.objects.get(name="Corporate Account Services"))
     client.force_login(manager)
     quote = QuoteFactory(account=account)
-    client.post(reverse("admin:quotes_quote_changelist"), {"action": "submit_to_customer", "_selected_action": [quote.pk]})
+    client.post(
+        reverse("admin:quotes_quote_changelist"), {"action": "submit_to_customer", "_selected_action": [quote.pk]}
+    )
     quote.refresh_from_db()
     assert quote.state == QuoteState.SUBMITTED
     assert AuditEntry.objects.get(action="quote_submit").actor == manager
@@ -122,9 +165,19 @@ def test_a_group_member_can_submit(client, account):
 
 def test_the_admin_pages_render(staff_client, account, contact, open_quote):
     draft = QuoteFactory(account=account)
-    services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
-    for url in (reverse("admin:quotes_quote_add"), reverse("admin:quotes_quote_change", args=[draft.pk]),
-                reverse("admin:quotes_quote_changelist"), reverse("admin:quotes_serviceorder_changelist"),
-                reverse("admin:quotes_productadmin_changelist"), reverse("admin:quotes_product_changelist")):
+    services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
+    )
+    for url in (
+        reverse("admin:quotes_quote_add"),
+        reverse("admin:quotes_quote_change", args=[draft.pk]),
+        reverse("admin:quotes_quote_changelist"),
+        reverse("admin:quotes_serviceorder_changelist"),
+        reverse("admin:quotes_productadmin_changelist"),
+        reverse("admin:quotes_product_changelist"),
+    ):
         assert staff_client.get(url).status_code == 200, url
-    assert 'name="lines-0-unit_price"' in staff_client.get(reverse("admin:quotes_quote_change", args=[draft.pk])).content.decode()
+    assert (
+        'name="lines-0-unit_price"'
+        in staff_client.get(reverse("admin:quotes_quote_change", args=[draft.pk])).content.decode()
+    )

@@ -96,7 +96,9 @@ def test_a_contact_declines_with_a_comment_and_finds_it_under_declined(signed_in
     assert quote.state == QuoteState.DECLINED
 
 
-def test_an_expired_quote_has_no_accept_button_and_a_forged_post_is_refused(signed_in_page, account, contact, live_server):
+def test_an_expired_quote_has_no_accept_button_and_a_forged_post_is_refused(
+    signed_in_page, account, contact, live_server
+):
     quote = SubmittedQuoteFactory(account=account)
     order = draft_order(account=account, contact=contact, quotes=[quote])
     overdue(quote)  # beat has not run: the quote is still "submitted" in the database
@@ -108,12 +110,18 @@ def test_an_expired_quote_has_no_accept_button_and_a_forged_post_is_refused(sign
 
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     headers = {"Referer": live_server.url + "/"}
-    place = page.request.post(f"{live_server.url}/quotes/orders/{order.pk}/place/", headers=headers,
-                              form={"csrfmiddlewaretoken": token, "token": str(order.token)})
+    place = page.request.post(
+        f"{live_server.url}/quotes/orders/{order.pk}/place/",
+        headers=headers,
+        form={"csrfmiddlewaretoken": token, "token": str(order.token)},
+    )
     assert place.status == 200
     assert "has expired" in place.text()
-    decline = page.request.post(f"{live_server.url}/quotes/{quote.pk}/decline/", headers=headers,
-                                form={"csrfmiddlewaretoken": token, "comment": "too late"})
+    decline = page.request.post(
+        f"{live_server.url}/quotes/{quote.pk}/decline/",
+        headers=headers,
+        form={"csrfmiddlewaretoken": token, "comment": "too late"},
+    )
     assert "has expired" in decline.text()
     quote.refresh_from_db()
     order.refresh_from_db()

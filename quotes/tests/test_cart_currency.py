@@ -23,13 +23,18 @@ def test_adding_a_quote_in_another_currency_is_refused(contact_client, account, 
 
     response = contact_client.post(reverse("quotes:cart_add"), {"quotes": [eur.pk]}, follow=True)
 
-    assert ("Your cart holds quotes in USD. Place that order first, or remove them, to add a quote in EUR."
-            in response.content.decode())
+    assert (
+        "Your cart holds quotes in USD. Place that order first, or remove them, to add a quote in EUR."
+        in response.content.decode()
+    )
     assert cart_of(account, contact) == {usd}
 
 
 def test_adding_two_currencies_at_once_is_refused(contact_client, account, contact):
-    quotes = [SubmittedQuoteFactory(account=account, currency="USD"), SubmittedQuoteFactory(account=account, currency="EUR")]
+    quotes = [
+        SubmittedQuoteFactory(account=account, currency="USD"),
+        SubmittedQuoteFactory(account=account, currency="EUR"),
+    ]
 
     response = contact_client.post(reverse("quotes:cart_add"), {"quotes": [q.pk for q in quotes]}, follow=True)
 
@@ -47,7 +52,9 @@ def test_more_quotes_in_the_carts_currency_are_added(contact_client, account, co
 @pytest.mark.parametrize("url_name", ["quotes:cart_review", "quotes:cart_checkout"])
 def test_a_cart_that_already_mixes_currencies_is_never_added_up(contact_client, account, contact, url_name):
     cart = services.cart_get_or_create(account=account, contact=contact)
-    cart.quotes.add(SubmittedQuoteFactory(account=account, currency="USD"), SubmittedQuoteFactory(account=account, currency="EUR"))
+    cart.quotes.add(
+        SubmittedQuoteFactory(account=account, currency="USD"), SubmittedQuoteFactory(account=account, currency="EUR")
+    )
 
     response = contact_client.get(reverse(url_name), follow=True)
 

@@ -18,10 +18,15 @@ def url(quote):
 
 def form_data(**overrides):
     data = {
-        "admin-admin_name": "Pat Admin", "admin-admin_email": "pat@acme.example", "admin-admin_phone": "",
+        "admin-admin_name": "Pat Admin",
+        "admin-admin_email": "pat@acme.example",
+        "admin-admin_phone": "",
         "payment_method": "wire",
-        "address-address_line1": "1 Main Street", "address-address_line2": "", "address-postal_code": "10001",
-        "address-city": "New York", "address-region": "NY",
+        "address-address_line1": "1 Main Street",
+        "address-address_line2": "",
+        "address-postal_code": "10001",
+        "address-city": "New York",
+        "address-region": "NY",
     }
     return {**data, **overrides}
 
@@ -29,17 +34,33 @@ def form_data(**overrides):
 def test_it_shows_three_sections_prefilled(contact_client, account, open_quote):
     ProductAdmin.objects.create(account=account, name="Existing Admin", email="existing@acme.example")
     page = contact_client.get(url(open_quote)).content.decode()
-    for text in ("Admin contact", "Payment method", "Billing address", "existing@acme.example", "Existing Admin",
-                 'value="US" readonly', "Save and Proceed to Service Order"):
+    for text in (
+        "Admin contact",
+        "Payment method",
+        "Billing address",
+        "existing@acme.example",
+        "Existing Admin",
+        'value="US" readonly',
+        "Save and Proceed to Service Order",
+    ):
         assert text in page, text
 
 
 def test_it_saves_payment_and_address_and_drafts_the_order(contact_client, account, open_quote):
-    response = contact_client.post(url(open_quote), form_data(**{
-        "payment_method": "card", "card_holder": "Carla Contact", "card_number": "4242 4242 4242 4242",
-        "card_exp_month": "12", "card_exp_year": str(__import__("datetime").date.today().year + 2), "card_cvc": "123",
-        "address-address_line1": "5 New Road",
-    }))
+    response = contact_client.post(
+        url(open_quote),
+        form_data(
+            **{
+                "payment_method": "card",
+                "card_holder": "Carla Contact",
+                "card_number": "4242 4242 4242 4242",
+                "card_exp_month": "12",
+                "card_exp_year": str(__import__("datetime").date.today().year + 2),
+                "card_cvc": "123",
+                "address-address_line1": "5 New Road",
+            }
+        ),
+    )
     order = ServiceOrder.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("quotes:order_review", kwargs={"pk": order.pk})
@@ -64,8 +85,12 @@ def test_it_keeps_the_card_on_file(contact_client, account, open_quote):
 
 
 def test_it_shows_form_errors_for_bad_input(contact_client, account, open_quote):
-    response = contact_client.post(url(open_quote), form_data(**{"admin-admin_email": "not-an-email", "payment_method": "card",
-                                                                  "card_number": "1234", "address-city": ""}))
+    response = contact_client.post(
+        url(open_quote),
+        form_data(
+            **{"admin-admin_email": "not-an-email", "payment_method": "card", "card_number": "1234", "address-city": ""}
+        ),
+    )
     assert response.status_code == 200
     assert response.context["admin_form"].errors["admin_email"]
     assert response.context["form"].errors["card_number"]

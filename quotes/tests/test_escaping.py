@@ -29,17 +29,29 @@ def test_a_decline_comment(contact_client, admin_client, account, contact):
 
 
 def test_names_addresses_and_po_numbers(contact_client, admin_client, account, contact):
-    account_services.account_update(account=account, actor=contact, action="test",
-                                    values={"address_line1": HOSTILE, "city": HOSTILE, "po_number": HOSTILE[:60]})
+    account_services.account_update(
+        account=account,
+        actor=contact,
+        action="test",
+        values={"address_line1": HOSTILE, "city": HOSTILE, "po_number": HOSTILE[:60]},
+    )
     assert_escaped(contact_client.get(reverse("accounts:billing")).content.decode())
     quote = SubmittedQuoteFactory(account=account)
-    order = services.service_order_draft_create(account=account, actor=contact, quote_ids=[quote.pk], admin_name=HOSTILE,
-                                                admin_email="pat@customer.example", admin_phone="")
+    order = services.service_order_draft_create(
+        account=account,
+        actor=contact,
+        quote_ids=[quote.pk],
+        admin_name=HOSTILE,
+        admin_email="pat@customer.example",
+        admin_phone="",
+    )
     assert_escaped(contact_client.get(reverse("quotes:order_review", args=[order.pk])).content.decode())
     services.service_order_place(order=order, actor=contact)
     assert_escaped(contact_client.get(reverse("quotes:order_confirmation", args=[order.pk])).content.decode())
     assert_escaped(Email.objects.get(to=[contact.email]).html_message)
-    assert_escaped(admin_client.get(reverse("admin:accounts_companyaccount_change", args=[account.pk])).content.decode())
+    assert_escaped(
+        admin_client.get(reverse("admin:accounts_companyaccount_change", args=[account.pk])).content.decode()
+    )
 
 
 def test_a_request_message(contact_client, admin_client, account, contact, settings):

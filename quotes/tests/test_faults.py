@@ -12,6 +12,7 @@ from post_office.models import STATUS, Email
 
 from accounts.tests.factories import CompanyAccountFactory, UserFactory
 from billing_portal.celery import app
+from billing_portal.tasks import send_queued_mail
 from billing_portal.tests.processes import (
     PortalBrowser,
     RedisServer,
@@ -21,7 +22,6 @@ from billing_portal.tests.processes import (
     task_succeeded,
     wait_until,
 )
-from billing_portal.tasks import send_queued_mail
 from quotes import services
 from quotes.models import QuoteState, ServiceOrder
 from quotes.tasks import receipt_send
@@ -62,7 +62,10 @@ def setup_order():
 def open_review(browser: PortalBrowser, order: ServiceOrder) -> dict:
     status, _, page = browser.request(f"/quotes/orders/{order.pk}/")
     assert status == 200
-    return {"csrfmiddlewaretoken": browser.form_value(page, "csrfmiddlewaretoken"), "token": browser.form_value(page, "token")}
+    return {
+        "csrfmiddlewaretoken": browser.form_value(page, "csrfmiddlewaretoken"),
+        "token": browser.form_value(page, "token"),
+    }
 
 
 def test_placing_an_order_while_redis_is_down(setup_order, tmp_path, static_root):
@@ -93,16 +96,21 @@ def test_placing_an_order_while_redis_is_down(setup_order, tmp_path, static_root
 
         # Redis is back: the periodic sweeps (receipts, then queued mail) run on a worker.
         redis.start()
-        worker_env = {"DELIVERY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                      "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port)}
+        worker_env = {
+            "DELIVERY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp.port),
+        }
         with celery_worker(redis.url, **worker_env) as worker:
             with app.connection_for_write(redis.url) as broker:
                 receipt_send.apply_async((order.pk,), connection=broker)
                 send_queued_mail.apply_async(connection=broker)
             wait_until(lambda: not Email.objects.exclude(status=STATUS.sent).exists(), timeout=60)
             with app.connection_for_write(redis.url) as broker:  # a second sweep finds nothing to send
-                second_sweep = [receipt_send.apply_async((order.pk,), connection=broker),
-                                send_queued_mail.apply_async(connection=broker)]
+                second_sweep = [
+                    receipt_send.apply_async((order.pk,), connection=broker),
+                    send_queued_mail.apply_async(connection=broker),
+                ]
             wait_until(lambda: all(task_succeeded(worker, task.id) for task in second_sweep), timeout=60)
         to_contact = [content for rcpt, content in handler.messages if rcpt == [contact.email]]
         assert len(to_contact) == 1
@@ -153,7 +161,9 @@ def test_the_database_connection_killed_in_the_middle_of_placing(setup_order):
     assert isinstance(outcome["result"], Exception)
     order.refresh_from_db()
     assert not order.is_placed
-    assert all(quote.state == QuoteState.SUBMITTED for quote in type(quotes[0]).objects.filter(pk__in=[q.pk for q in quotes]))
+    assert all(
+        quote.state == QuoteState.SUBMITTED for quote in type(quotes[0]).objects.filter(pk__in=[q.pk for q in quotes])
+    )
     assert not Email.objects.filter(to=[contact.email]).exists()
 
     placed = services.service_order_place(order=order, actor=contact)  # retrying succeeds
@@ -208,9 +218,9 @@ def test_while_beat_is_down_for_hours_no_overdue_quote_can_be_accepted_or_declin
     quotes = [SubmittedQuoteFactory(account=account) for _ in range(3)]
     # Drafts made while the quotes were open (review pages left open); then hours pass without beat.
     orders = [draft_order(account=account, contact=contact, quotes=[quote]) for quote in quotes]
-    for quote, hours in zip(quotes, (1, 5, 30)):
+    for quote, hours in zip(quotes, (1, 5, 30), strict=True):
         overdue(quote, by=timedelta(hours=hours))
-    for quote, order in zip(quotes, orders):
+    for quote, order in zip(quotes, orders, strict=True):
         with pytest.raises(QuoteError):
             services.service_order_place(order=order, actor=contact)
         with pytest.raises(QuoteError):

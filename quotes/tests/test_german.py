@@ -14,12 +14,24 @@ pytestmark = pytest.mark.django_db
 def test_the_pages_carry_the_seeds_german_labels(contact_client, open_quote):
     headers = {"Accept-Language": "de"}
     page = contact_client.get(reverse("quotes:list"), headers=headers).content.decode()
-    for label in ("Angebot prüfen", "Warenkorb ansehen", "In den Warenkorb", "Offen", "Angenommen", "Abgelehnt", "Abgelaufen"):
+    for label in (
+        "Angebot prüfen",
+        "Warenkorb ansehen",
+        "In den Warenkorb",
+        "Offen",
+        "Angenommen",
+        "Abgelehnt",
+        "Abgelaufen",
+    ):
         assert label in page, label
-    detail = contact_client.get(reverse("quotes:detail", kwargs={"pk": open_quote.pk}), headers=headers).content.decode()
+    detail = contact_client.get(
+        reverse("quotes:detail", kwargs={"pk": open_quote.pk}), headers=headers
+    ).content.decode()
     assert "Zur Zahlung übergehen" in detail
     assert "Angebot ablehnen" in detail
-    decline = contact_client.get(reverse("quotes:decline", kwargs={"pk": open_quote.pk}), headers=headers).content.decode()
+    decline = contact_client.get(
+        reverse("quotes:decline", kwargs={"pk": open_quote.pk}), headers=headers
+    ).content.decode()
     assert ">Senden<" in decline
     assert "Kommentare" in decline
 

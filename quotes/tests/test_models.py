@@ -13,8 +13,14 @@ pytestmark = pytest.mark.django_db
 
 def test_it_computes_the_line_total_on_the_server(account):
     quote = QuoteFactory(account=account, lines=[])
-    line = QuoteLine.objects.create(quote=quote, product=ProductFactory(), seats=3, unit_price=Decimal("99.99"),
-                                    discount_percent=Decimal("12.5"), line_total=Decimal("1000000"))
+    line = QuoteLine.objects.create(
+        quote=quote,
+        product=ProductFactory(),
+        seats=3,
+        unit_price=Decimal("99.99"),
+        discount_percent=Decimal("12.5"),
+        line_total=Decimal("1000000"),
+    )
     line.refresh_from_db()
     assert line.line_total == Decimal("262.47")  # 299.97 - 37.49625, rounded half up
 

@@ -35,26 +35,50 @@ def full_card_numbers(text: str) -> set[str]:
 def test_no_full_card_or_bank_account_number_is_stored_or_logged(client, contact, account, caplog):
     caplog.set_level(logging.DEBUG)
     client.force_login(contact)
-    card = {"payment_method": "card", "card_holder": "Carla", "card_exp_month": "12", "card_exp_year": "2031", "card_cvc": "737"}
-    bank = {"payment_method": "direct_debit", "bank_account_holder": "Customer Inc.", "bank_routing_number": "021000021"}
-    checkout = {"admin-admin_name": "Pat", "admin-admin_email": "pat@customer.example", "address-address_line1": "1 Main St",
-                "address-postal_code": "10001", "address-city": "New York"}
+    card = {
+        "payment_method": "card",
+        "card_holder": "Carla",
+        "card_exp_month": "12",
+        "card_exp_year": "2031",
+        "card_cvc": "737",
+    }
+    bank = {
+        "payment_method": "direct_debit",
+        "bank_account_holder": "Customer Inc.",
+        "bank_routing_number": "021000021",
+    }
+    checkout = {
+        "admin-admin_name": "Pat",
+        "admin-admin_email": "pat@customer.example",
+        "address-address_line1": "1 Main St",
+        "address-postal_code": "10001",
+        "address-city": "New York",
+    }
     for number in CARDS[:2]:
         assert client.post(reverse("accounts:payment_method"), {**card, "card_number": number}).status_code == 302
-    client.post(reverse("accounts:payment_method"), {**card, "card_number": CARDS[0], "card_exp_year": "1999"})  # refused
-    assert client.post(reverse("accounts:payment_method"), {**bank, "bank_account_number": BANK_ACCOUNTS[0]}).status_code == 302
+    client.post(
+        reverse("accounts:payment_method"), {**card, "card_number": CARDS[0], "card_exp_year": "1999"}
+    )  # refused
+    assert (
+        client.post(reverse("accounts:payment_method"), {**bank, "bank_account_number": BANK_ACCOUNTS[0]}).status_code
+        == 302
+    )
     for number in CARDS[2:]:
         quote = SubmittedQuoteFactory(account=account)
         response = client.post(reverse("quotes:checkout", args=[quote.pk]), {**checkout, **card, "card_number": number})
         assert response.status_code == 302
     quote = SubmittedQuoteFactory(account=account)
-    response = client.post(reverse("quotes:checkout", args=[quote.pk]), {**checkout, **bank, "bank_account_number": BANK_ACCOUNTS[1]})
+    response = client.post(
+        reverse("quotes:checkout", args=[quote.pk]), {**checkout, **bank, "bank_account_number": BANK_ACCOUNTS[1]}
+    )
     assert response.status_code == 302
 
     db = connection.settings_dict
     dump = subprocess.run(
         ["pg_dump", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432), "-U", db["USER"], db["NAME"]],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert "021000021" in dump and "6789" in dump  # what is meant to be stored is there
     assert full_card_numbers(dump) == set()
@@ -65,5 +89,8 @@ def test_no_full_card_or_bank_account_number_is_stored_or_logged(client, contact
 
 def test_the_scan_finds_card_numbers_however_written():
     assert full_card_numbers("x 4111 1111 1111 1111 y 5555-5555-5555-4444 z378282246310005.") == {
-        "4111111111111111", "5555555555554444", "378282246310005"}
+        "4111111111111111",
+        "5555555555554444",
+        "378282246310005",
+    }
     assert full_card_numbers("4111111111111112 and 1234") == set()

@@ -37,7 +37,9 @@ def never_renders(monkeypatch):
 def test_before_the_task_has_run_it_answers_at_once_and_queues_the_render(
     contact_client, account, contact, open_quote, queued, never_renders, django_capture_on_commit_callbacks
 ):
-    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = contact_client.get(url(order))
     assert response.status_code == 202
@@ -46,7 +48,9 @@ def test_before_the_task_has_run_it_answers_at_once_and_queues_the_render(
 
 
 def test_after_the_task_has_run_it_serves_the_receipt(contact_client, account, contact, open_quote, queued):
-    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
+    )
     contact_client.get(url(order))
     tasks.receipt_pdf_prepare(order.pk)
 
@@ -61,25 +65,34 @@ def test_after_the_task_has_run_it_serves_the_receipt(contact_client, account, c
 
 
 def test_the_confirmation_links_to_it(contact_client, account, contact, open_quote):
-    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
+    )
     page = contact_client.get(reverse("quotes:order_confirmation", kwargs={"pk": order.pk})).content.decode()
     assert "Download receipt (PDF)" in page
     assert url(order) in page
 
 
 def test_it_is_404_for_a_draft(contact_client, account, contact, open_quote):
-    assert contact_client.get(url(draft_order(account=account, contact=contact, quotes=[open_quote]))).status_code == 404
+    assert (
+        contact_client.get(url(draft_order(account=account, contact=contact, quotes=[open_quote]))).status_code == 404
+    )
 
 
 def test_it_is_404_for_another_account(client, account, contact, open_quote, other_account):
-    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
+    )
     client.force_login(other_account.billing_contact)
     assert client.get(url(order)).status_code == 404
 
 
-def test_a_lost_stored_receipt_is_queued_and_rendered_again_by_the_task(contact_client, account, contact, open_quote,
-                                                                        queued, django_capture_on_commit_callbacks):
-    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+def test_a_lost_stored_receipt_is_queued_and_rendered_again_by_the_task(
+    contact_client, account, contact, open_quote, queued, django_capture_on_commit_callbacks
+):
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
+    )
     order = services.receipt_pdf_ensure(order_id=order.pk)
     order.receipt_pdf.storage.delete(order.receipt_pdf.name)
 

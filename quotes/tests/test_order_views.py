@@ -19,12 +19,21 @@ def order(account, contact, open_quote):
 
 def test_the_review_shows_the_whole_order(contact_client, order, open_quote):
     page = contact_client.get(reverse("quotes:order_review", kwargs={"pk": order.pk})).content.decode()
-    for text in (open_quote.number, "Pat Admin", "pat@acme.example", "Place Service Order", str(order.token), "600.00 USD"):
+    for text in (
+        open_quote.number,
+        "Pat Admin",
+        "pat@acme.example",
+        "Place Service Order",
+        str(order.token),
+        "600.00 USD",
+    ):
         assert text in page, text
 
 
 def test_it_places_the_order_and_shows_the_confirmation(contact_client, order, open_quote, contact):
-    response = contact_client.post(reverse("quotes:order_place", kwargs={"pk": order.pk}), {"token": order.token}, follow=True)
+    response = contact_client.post(
+        reverse("quotes:order_place", kwargs={"pk": order.pk}), {"token": order.token}, follow=True
+    )
     order.refresh_from_db()
     open_quote.refresh_from_db()
     assert order.state == ServiceOrder.State.PLACED
@@ -45,7 +54,9 @@ def test_placing_twice_shows_the_same_confirmation(contact_client, order, contac
     assert len(emails_to(contact.email)) == 1
 
 
-def test_placing_from_a_second_tab_shows_the_first_orders_confirmation(contact_client, account, contact, open_quote, order):
+def test_placing_from_a_second_tab_shows_the_first_orders_confirmation(
+    contact_client, account, contact, open_quote, order
+):
     second = draft_order(account=account, contact=contact, quotes=[open_quote])
     contact_client.post(reverse("quotes:order_place", kwargs={"pk": order.pk}), {"token": order.token})
     response = contact_client.post(reverse("quotes:order_place", kwargs={"pk": second.pk}), {"token": second.token})
@@ -102,7 +113,9 @@ def test_the_pages_are_404_for_another_account(client, order, other_account):
 
 def test_the_confirmation_query_count_is_fixed(contact_client, account, contact, django_assert_max_num_queries):
     quotes = [SubmittedQuoteFactory(account=account) for _ in range(5)]
-    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=quotes), actor=contact)
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=quotes), actor=contact
+    )
     with django_assert_max_num_queries(8):
         contact_client.get(reverse("quotes:order_confirmation", kwargs={"pk": order.pk}))
 

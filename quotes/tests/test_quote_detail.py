@@ -19,8 +19,17 @@ def test_it_shows_lines_totals_currency_and_expiry(contact_client, account):
     product = ProductFactory(name="Rescue Premium")
     quote = SubmittedQuoteFactory(account=account, lines=[(product, 10, Decimal("99.50"))])
     page = contact_client.get(url(quote)).content.decode()
-    for text in ("Rescue Premium", ">10<", "99.50 USD", "995.00 USD", "Currency", "Expires", "left", "Proceed to Payment",
-                 "Decline Quote"):
+    for text in (
+        "Rescue Premium",
+        ">10<",
+        "99.50 USD",
+        "995.00 USD",
+        "Currency",
+        "Expires",
+        "left",
+        "Proceed to Payment",
+        "Decline Quote",
+    ):
         assert text in page, text
 
 
@@ -49,7 +58,9 @@ def test_a_declined_quote_shows_the_comment_and_who_declined_it(contact_client, 
 
 
 def test_an_accepted_quote_shows_its_service_order(contact_client, account, contact, open_quote):
-    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
+    )
     page = contact_client.get(url(open_quote)).content.decode()
     assert order.number in page
     assert "Proceed to Payment" not in page

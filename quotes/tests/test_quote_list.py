@@ -62,7 +62,7 @@ def test_it_shows_the_number_of_quotes_in_the_cart(contact_client, account, cont
     services.cart_add(account=account, contact=contact, quote_ids=[q.pk for q in quotes])
     response = contact_client.get(URL)
     assert response.context["cart_count"] == 2
-    assert "View Cart <span class=\"badge text-bg-primary\">2</span>" in response.content.decode()
+    assert 'View Cart <span class="badge text-bg-primary">2</span>' in response.content.decode()
 
 
 def test_it_falls_back_to_open_for_an_unknown_state(contact_client, account):
@@ -72,14 +72,26 @@ def test_it_falls_back_to_open_for_an_unknown_state(contact_client, account):
 def _bulk_quotes(account, count):
     product = ProductFactory()
     now = timezone.now() - timedelta(hours=1)
-    quotes = Quote.objects.bulk_create([
-        Quote(number=f"Q-LOAD-{n:05d}", account=account, account_manager_id=account.account_manager_id, currency="USD",
-              state=QuoteState.SUBMITTED, submitted_at=now, expires_at=now + QUOTE_VALIDITY)
-        for n in range(count)
-    ])
-    QuoteLine.objects.bulk_create([
-        QuoteLine(quote=quote, product=product, seats=2, unit_price=Decimal("10"), line_total=Decimal("20")) for quote in quotes
-    ])
+    quotes = Quote.objects.bulk_create(
+        [
+            Quote(
+                number=f"Q-LOAD-{n:05d}",
+                account=account,
+                account_manager_id=account.account_manager_id,
+                currency="USD",
+                state=QuoteState.SUBMITTED,
+                submitted_at=now,
+                expires_at=now + QUOTE_VALIDITY,
+            )
+            for n in range(count)
+        ]
+    )
+    QuoteLine.objects.bulk_create(
+        [
+            QuoteLine(quote=quote, product=product, seats=2, unit_price=Decimal("10"), line_total=Decimal("20"))
+            for quote in quotes
+        ]
+    )
 
 
 @pytest.mark.parametrize("count", [1, 500])

@@ -66,12 +66,24 @@ def test_it_expires_ten_thousand_quotes_in_one_update():
     accounts = [CompanyAccountFactory() for _ in range(5)]
     product = ProductFactory()
     submitted_at = timezone.now() - QUOTE_VALIDITY - timedelta(hours=1)
-    quotes = Quote.objects.bulk_create([
-        Quote(number=f"Q-BULK-{n:05d}", account=accounts[n % 5], account_manager_id=accounts[n % 5].account_manager_id,
-              currency="USD", state=QuoteState.SUBMITTED, submitted_at=submitted_at, expires_at=submitted_at + QUOTE_VALIDITY)
-        for n in range(10_000)
-    ], batch_size=2000)
-    QuoteLine.objects.bulk_create([QuoteLine(quote=quote, product=product, seats=1, unit_price=1, line_total=1) for quote in quotes[:10]])
+    quotes = Quote.objects.bulk_create(
+        [
+            Quote(
+                number=f"Q-BULK-{n:05d}",
+                account=accounts[n % 5],
+                account_manager_id=accounts[n % 5].account_manager_id,
+                currency="USD",
+                state=QuoteState.SUBMITTED,
+                submitted_at=submitted_at,
+                expires_at=submitted_at + QUOTE_VALIDITY,
+            )
+            for n in range(10_000)
+        ],
+        batch_size=2000,
+    )
+    QuoteLine.objects.bulk_create(
+        [QuoteLine(quote=quote, product=product, seats=1, unit_price=1, line_total=1) for quote in quotes[:10]]
+    )
     started = time.monotonic()
     with CaptureQueriesContext(connection) as queries:
         assert quotes_expire_due() == 10_000

@@ -1,8 +1,8 @@
 import io
 
 import pytest
-from pypdf import PdfReader
 from post_office.models import Email
+from pypdf import PdfReader
 
 from billing_portal import emails
 from billing_portal.celery import app
@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def placed(account, contact, open_quote):
-    return services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    return services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
+    )
 
 
 def pdf_text(content: bytes) -> str:
@@ -61,7 +63,9 @@ def test_placing_runs_it_on_commit(account, contact, open_quote, django_capture_
 
 
 def test_the_sweep_finds_receipts_whose_task_never_ran(placed):
-    ServiceOrder.objects.filter(pk=placed.pk).update(placed_at=placed.placed_at - __import__("datetime").timedelta(minutes=10))
+    ServiceOrder.objects.filter(pk=placed.pk).update(
+        placed_at=placed.placed_at - __import__("datetime").timedelta(minutes=10)
+    )
     assert services.receipts_pending() == [placed.pk]
     services.receipt_send(order_id=placed.pk)
     assert services.receipts_pending() == []
@@ -70,5 +74,7 @@ def test_the_sweep_finds_receipts_whose_task_never_ran(placed):
 def test_it_renders_german_for_a_german_account(account, contact, open_quote):
     account.language = "de"
     account.save(update_fields=["language"])
-    order = services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact)
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
+    )
     assert "Quittung" in pdf_text(services.receipt_pdf_render(order))

@@ -38,8 +38,15 @@ def test_it_emails_the_receipt_to_the_billing_contact_and_a_notice_to_the_manage
     order = service_order_place(order=draft_order(account=account, contact=contact, quotes=[quote]), actor=contact)
     [receipt] = emails_to(contact.email)
     assert order.receipt_number in receipt.subject
-    for text in (order.receipt_number, "Rescue Premium", "4 seats", "1,000.00 USD", "Pat Admin", "pat@acme.example",
-                 str(account.payment_method_display)):
+    for text in (
+        order.receipt_number,
+        "Rescue Premium",
+        "4 seats",
+        "1,000.00 USD",
+        "Pat Admin",
+        "pat@acme.example",
+        str(account.payment_method_display),
+    ):
         assert text in receipt.message, text
     [notice] = emails_to(account.account_manager.email)
     assert order.number in notice.subject
@@ -48,11 +55,15 @@ def test_it_emails_the_receipt_to_the_billing_contact_and_a_notice_to_the_manage
 @pytest.mark.django_db
 def test_it_creates_the_product_admin_with_one_seat_per_product(account, contact):
     first, second = ProductFactory(), ProductFactory()
-    quote = SubmittedQuoteFactory(account=account, lines=[(first, 5, Decimal("1")), (second, 2, Decimal("1")), (first, 1, Decimal("1"))])
+    quote = SubmittedQuoteFactory(
+        account=account, lines=[(first, 5, Decimal("1")), (second, 2, Decimal("1")), (first, 1, Decimal("1"))]
+    )
     service_order_place(order=draft_order(account=account, contact=contact, quotes=[quote]), actor=contact)
     admin = ProductAdmin.objects.get(account=account)
     assert admin.email == "pat@acme.example"
-    assert sorted(SeatAssignment.objects.filter(admin=admin).values_list("product_id", flat=True)) == sorted([first.pk, second.pk])
+    assert sorted(SeatAssignment.objects.filter(admin=admin).values_list("product_id", flat=True)) == sorted(
+        [first.pk, second.pk]
+    )
 
 
 @pytest.mark.django_db
@@ -114,7 +125,7 @@ def _in_threads(count, target):
         try:
             barrier.wait()
             results.append(target())
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
+        except Exception as error:
             errors.append(error)
         finally:
             connection.close()
