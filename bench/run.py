@@ -27,7 +27,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -41,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import seed as bench_seed
 from bench.common import BASE_DIR, BENCH_DB, VAR, bench_env, setup_django
+from billing_portal import processes
 
-VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 PAGES = ["sign-in", "quotes-open", "quote-review", "cart", "invoices", "invoice-detail", "invoice-pdf"]
 LABELS = {
@@ -67,30 +66,14 @@ def log(message: str) -> None:
 
 
 def spawn(args: list[str], env: dict, logfile: Path) -> subprocess.Popen:
-    logfile.parent.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        args,
-        env={**os.environ, **env},
-        cwd=BASE_DIR,
-        stdout=logfile.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = processes.spawn(args, env={**os.environ, **env}, log=logfile)
     PROCESSES.append(process)
     return process
 
 
 def stop(process: subprocess.Popen, timeout: float = 20) -> None:
-    """Stop a process we started, and its children (its own process group), by its id."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-        except ProcessLookupError:
-            pass
+    """Stop a process we started, and its children (its own session)."""
+    processes.stop(process, timeout)
     if process in PROCESSES:
         PROCESSES.remove(process)
 
@@ -101,25 +84,9 @@ def stop_all() -> None:
 
 
 def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
+    options = ("--worker-class", "sync", "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning")
     process = spawn(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "billing_portal.wsgi",
-            "--bind",
-            f"{HOST}:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--backlog",
-            "2048",
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
-        ],
-        env,
-        VAR / f"gunicorn-{port}.log",
+        processes.gunicorn_command(port, workers=workers, host=HOST, options=options), env, VAR / f"gunicorn-{port}.log"
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -135,8 +102,7 @@ def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
 
 
 def worker_rss_mb(master: subprocess.Popen) -> list[float]:
-    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(master.pid)], capture_output=True, text=True).stdout
-    return [round(int(value) / 1024, 1) for value in out.split()]
+    return [round(processes.rss_mb(pid), 1) for pid in processes.children(master.pid)]
 
 
 # HTTP ---------------------------------------------------------------------------------------------
@@ -618,13 +584,9 @@ def scale_out_run(args, env: dict) -> dict:
         f"Scale-out: gunicorn on ports {ports[0]} and {ports[1]} ({workers} workers each), 2 Celery workers, 1 beat ..."
     )
     masters = [start_gunicorn(env, port, workers) for port in ports]
-    celery = str(VENV_BIN / "celery")
     for n in (1, 2):
         spawn(
-            [
-                celery,
-                "-A",
-                "billing_portal",
+            processes.celery_command(
                 "worker",
                 "-n",
                 f"bench{n}@%h",
@@ -636,12 +598,12 @@ def scale_out_run(args, env: dict) -> dict:
                 "WARNING",
                 "--without-gossip",
                 "--without-mingle",
-            ],
+            ),
             env,
             VAR / f"celery-worker-{n}.log",
         )
     spawn(
-        [celery, "-A", "billing_portal", "beat", "--loglevel", "WARNING", "-s", str(VAR / "celerybeat-schedule")],
+        processes.celery_command("beat", "--loglevel", "WARNING", "-s", str(VAR / "celerybeat-schedule")),
         env,
         VAR / "celery-beat.log",
     )

@@ -12,7 +12,6 @@ error, on memory growth after warm-up, or on an undelivered receipt.
 import os
 import random
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -22,6 +21,18 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from billing_portal.processes import (  # noqa: E402  (needs the project on the path)
+    PortalBrowser,
+    celery_command,
+    free_port,
+    gunicorn_command,
+    process_tree,
+    rss_mb,
+    spawn,
+    stop,
+)
+
 VAR = BASE_DIR / "var" / "soak"
 USERS = int(os.environ.get("SOAK_USERS", 50))
 SECONDS = int(os.environ.get("SOAK_SECONDS", 600))
@@ -30,14 +41,6 @@ PG = os.environ.get("SOAK_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "soak_portal"
 PASSWORD = "soak-password-2026"
 WEB_WORKERS = 4
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 SMTP_PORT, WEB_PORT = free_port(), free_port()
@@ -155,26 +158,8 @@ def seed() -> list[tuple[str, list[int]]]:
     return [(contact.username, by_account[account.pk]) for contact, account in zip(contacts, accounts, strict=True)]
 
 
-def spawn(args: list[str], name: str) -> subprocess.Popen:
-    logfile = open(VAR / f"{name}.log", "w")  # noqa: SIM115 (lives as long as the process)
-    return subprocess.Popen(
-        args, cwd=BASE_DIR, env=ENV, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def tree(pid: int) -> list[int]:
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [pid] + [p for child in children for p in tree(int(child))]
+def start(args: list[str], name: str) -> subprocess.Popen:
+    return spawn(args, env=ENV, log=VAR / f"{name}.log")
 
 
 class SmtpSink:
@@ -194,8 +179,6 @@ class SmtpSink:
 
 
 def contact_loop(user_id: str, quote_ids: list[int], deadline: float, stats: Counter, lock: threading.Lock) -> None:
-    from billing_portal.tests.processes import PortalBrowser
-
     browser = PortalBrowser(f"http://127.0.0.1:{WEB_PORT}")
     rng = random.Random(user_id)
 
@@ -255,49 +238,11 @@ def main() -> int:
     sink = SmtpSink()
     sink.controller.start()
     processes = {
-        "web": spawn(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "billing_portal.wsgi",
-                "--bind",
-                f"127.0.0.1:{WEB_PORT}",
-                "--workers",
-                str(WEB_WORKERS),
-                "--max-requests",
-                "0",
-            ],
-            "web",
+        "web": start(gunicorn_command(WEB_PORT, workers=WEB_WORKERS, options=("--max-requests", "0")), "web"),
+        "worker": start(
+            celery_command("worker", "--concurrency=2", "--loglevel=WARNING", "--max-tasks-per-child=200"), "worker"
         ),
-        "worker": spawn(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "billing_portal",
-                "worker",
-                "--concurrency=2",
-                "--loglevel=WARNING",
-                "--max-tasks-per-child=200",
-            ],
-            "worker",
-        ),
-        "beat": spawn(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "billing_portal",
-                "beat",
-                "--loglevel=WARNING",
-                "-s",
-                str(VAR / "beat-schedule"),
-            ],
-            "beat",
-        ),
+        "beat": start(celery_command("beat", "--loglevel=WARNING", "-s", str(VAR / "beat-schedule")), "beat"),
     }
     stats, lock = Counter(), threading.Lock()
     memory: list[tuple[float, dict[int, float]]] = []
@@ -312,7 +257,7 @@ def main() -> int:
         for thread in threads:
             thread.start()
         while any(thread.is_alive() for thread in threads):
-            pids = tree(processes["web"].pid) + tree(processes["worker"].pid)
+            pids = process_tree(processes["web"].pid) + process_tree(processes["worker"].pid)
             memory.append((time.monotonic() - started, {pid: rss_mb(pid) for pid in pids}))
             log(
                 f"{stats['requests']:>7} requests, {stats['errors']} errors, "
@@ -336,11 +281,7 @@ def main() -> int:
         unsent = Email.objects.exclude(status=STATUS.sent).count()
     finally:
         for process in processes.values():
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(process.pid, signal.SIGKILL)
+            stop(process, timeout=20)
         sink.controller.stop()
 
     warm = next((sample for at, sample in memory if at >= min(120, SECONDS / 4)), memory[0][1])

@@ -74,7 +74,9 @@ def test_a_hung_broker_does_not_tell_a_known_user_id_by_the_reset_time(static_ro
                 assert (status, location) == (302, reverse("accounts:password_reset_done"))
     known, unknown = statistics.median(durations["known"]), statistics.median(durations["unknown"])
     assert known < 0.5 and unknown < 0.5, durations
-    assert abs(known - unknown) < 0.01, durations
+    # A hung broker cost a known User ID 4 s; what is left is noise of a busy machine across processes (the
+    # database work of queueing the e-mail is measured in-process to 5 ms by accounts/tests/test_timing.py).
+    assert abs(known - unknown) < 0.025, durations
 
     # Nothing was lost: the periodic sweep sends every reset e-mail.
     assert Email.objects.filter(to=[contact.email], status=STATUS.queued).count() == TRIES

@@ -1,8 +1,8 @@
 """Every Procfile line starts on a fresh checkout with only the documented environment."""
 
+import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from .processes import PortalBrowser, collect_output, free_port, wait_for_port
+from .processes import PortalBrowser, collect_output, free_port, spawn, stop, wait_for_port, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -71,17 +71,11 @@ def documented_environment(port: int) -> dict:
 
 
 class Process:
-    """One Procfile line running in its own process group, its output collected as it comes."""
+    """One Procfile line running in a session of its own, its output collected as it comes."""
 
     def __init__(self, checkout: Path, name: str, port: int):
-        self.popen = subprocess.Popen(
-            ["bash", "-c", "exec " + PROCFILE[name].strip()],
-            cwd=checkout,
-            env=documented_environment(port),
-            start_new_session=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+        self.popen = spawn(
+            ["bash", "-c", "exec " + PROCFILE[name].strip()], env=documented_environment(port), cwd=checkout
         )
         self.lines = collect_output(self.popen)
 
@@ -90,21 +84,13 @@ class Process:
         return "".join(self.lines)
 
     def wait_for(self, text: str, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.popen.poll() is None:
-            if text in self.output:
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} not seen (exit code {self.popen.poll()}):\n{self.output[-3000:]}")
+        with contextlib.suppress(TimeoutError):
+            wait_until(lambda: text in self.output or self.popen.poll() is not None, timeout=timeout, interval=0.2)
+        if text not in self.output:
+            raise AssertionError(f"{text!r} not seen (exit code {self.popen.poll()}):\n{self.output[-3000:]}")
 
     def stop(self) -> str:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(5)
+        stop(self.popen)
         time.sleep(0.2)
         return self.output
 
