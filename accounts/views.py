@@ -260,6 +260,19 @@ def request_new(request):
     )
 
 
+def _within_limit(request, form, scope: str) -> bool:
+    """Count one more `scope` action of this contact; past the limit, say so on the form instead."""
+    if rate_limit_hit(
+        scope=scope,
+        identity=str(request.user.pk),
+        limit=settings.CONTACT_EMAIL_LIMIT_PER_USER,
+        period=settings.RATE_LIMIT_PERIOD,
+    ):
+        return True
+    form.add_error(None, services.TOO_MANY_REQUESTS)
+    return False
+
+
 # Creating a user takes longer than finding one: answering an invitation no sooner than this keeps
 # a new, an existing and an unusable User ID indistinguishable by timing as well.
 INVITE_MINIMUM_SECONDS = 0.15
@@ -268,7 +281,7 @@ INVITE_MINIMUM_SECONDS = 0.15
 @billing_contact_required
 def billing_contact_edit(request):
     form = BillingContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _within_limit(request, form, "billing-contact-invite"):
         started = time.monotonic()
         try:
             services.billing_contact_invite(account=request.account, actor=request.user, **form.cleaned_data)
@@ -297,7 +310,8 @@ def billing_contact_edit(request):
 @billing_contact_required
 def email_change(request):
     form = EmailChangeForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    # Counted before the form checks the current password, so that it is no way to guess one either.
+    if request.method == "POST" and _within_limit(request, form, "email-change") and form.is_valid():
         new_email = form.cleaned_data["email"]
         services.email_change_request(user=request.user, new_email=new_email)
         messages.success(

@@ -181,6 +181,9 @@ PASSWORD_RESET_LIMIT_PER_USER_ID = env.int("PASSWORD_RESET_LIMIT_PER_USER_ID", 3
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 20)
 REQUEST_LIMIT_PER_ACCOUNT = env.int("REQUEST_LIMIT_PER_ACCOUNT", 5)
 REQUEST_LIMIT_PER_ADDRESS = env.int("REQUEST_LIMIT_PER_ADDRESS", 20)
+# Invitations to become billing contact and e-mail address changes, each per contact: both e-mail an
+# address the contact typed, and the second checks the current password.
+CONTACT_EMAIL_LIMIT_PER_USER = env.int("CONTACT_EMAIL_LIMIT_PER_USER", 5)
 
 # Security -------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

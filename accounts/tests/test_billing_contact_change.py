@@ -340,3 +340,15 @@ def test_the_answer_takes_no_less_than_the_floor(contact_client, account, monkey
     started = time.monotonic()
     contact_client.post(URL, NEW)
     assert time.monotonic() - started >= 0.3
+
+
+def test_a_contact_sends_at_most_the_limit_of_invitations_an_hour(contact_client, account, settings):
+    settings.CONTACT_EMAIL_LIMIT_PER_USER = 2
+    for n in range(2):
+        response = contact_client.post(URL, {**NEW, "email": f"person-{n}@customer.example", "user_id": f"person-{n}"})
+        assert response.status_code == 302
+    refused = contact_client.post(URL, {**NEW, "email": "person-2@customer.example", "user_id": "person-2"})
+    assert refused.status_code == 200
+    assert "Too many requests were sent in the last hour" in refused.content.decode()
+    assert not Email.objects.filter(to=["person-2@customer.example"]).exists()
+    assert not User.objects.filter(username="person-2").exists()

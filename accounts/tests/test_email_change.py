@@ -182,3 +182,14 @@ def test_changing_the_email_address_in_the_browser(signed_in_page, live_server, 
     expect(page.locator("#contact-heading + p")).to_contain_text(NEW)
     contact.refresh_from_db()
     assert contact.email == NEW
+
+
+def test_a_contact_asks_at_most_the_limit_an_hour_and_wrong_passwords_count(contact_client, contact, settings):
+    settings.CONTACT_EMAIL_LIMIT_PER_USER = 3
+    assert ask(contact_client, password="wrong-guess-1").status_code == 200
+    assert ask(contact_client, email="first@acme.example").status_code == 302
+    assert ask(contact_client, email="second@acme.example").status_code == 302
+    refused = ask(contact_client, email="third@acme.example")
+    assert refused.status_code == 200
+    assert "Too many requests were sent in the last hour" in refused.content.decode()
+    assert not Email.objects.filter(to=["third@acme.example"]).exists()

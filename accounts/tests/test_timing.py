@@ -24,6 +24,17 @@ def median_seconds(client, url, data, tries=TRIES) -> float:
     return statistics.median(durations)
 
 
+def paired_medians(client, url, first, second, tries) -> tuple[float, float]:
+    """Median seconds of each of two requests, taking turns, so that a change of load hits both alike."""
+    durations = ([], [])
+    for _ in range(tries):
+        for data, values in zip((first, second), durations, strict=True):
+            started = time.perf_counter()
+            client.post(url, data)
+            values.append(time.perf_counter() - started)
+    return statistics.median(durations[0]), statistics.median(durations[1])
+
+
 def normalized(response, user_id: str) -> str:
     """The page without what differs on every request (CSRF token) and the echoed User ID."""
     body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
@@ -49,10 +60,17 @@ def test_sign_in_takes_as_long_for_an_unknown_user_id(client, contact, account, 
     unknown = client.post(url, {"username": "nobody-at-all", "password": "wrong"})
     assert known.status_code == unknown.status_code == 200
     assert normalized(known, contact.username) == normalized(unknown, "nobody-at-all")
-    known_seconds = median_seconds(client, url, {"username": contact.username, "password": "wrong"}, SIGN_IN_TRIES)
-    unknown_seconds = median_seconds(client, url, {"username": "nobody-at-all", "password": "wrong"}, SIGN_IN_TRIES)
+    known_seconds, unknown_seconds = paired_medians(
+        client,
+        url,
+        {"username": contact.username, "password": "wrong"},
+        {"username": "nobody-at-all", "password": "wrong"},
+        SIGN_IN_TRIES,
+    )
     assert known_seconds > 0.05, "not the production hasher"
-    assert abs(known_seconds - unknown_seconds) < 0.1 * known_seconds
+    # Without the dummy hash an unknown User ID would answer in a fraction of the time (a gap near 100 %);
+    # a quarter leaves room for a busy machine.
+    assert abs(known_seconds - unknown_seconds) < 0.25 * known_seconds, (known_seconds, unknown_seconds)
 
 
 def test_password_reset_takes_as_long_for_an_unknown_user_id(client, contact, account):
@@ -67,7 +85,8 @@ def test_password_reset_takes_as_long_for_an_unknown_user_id(client, contact, ac
     assert gap < 0.005
 
 
-def test_a_billing_contact_invitation_takes_as_long_whatever_the_user_id(contact_client, account):
+def test_a_billing_contact_invitation_takes_as_long_whatever_the_user_id(contact_client, account, settings):
+    settings.CONTACT_EMAIL_LIMIT_PER_USER = 1000  # the limit is tested on its own; this measures every branch
     from accounts.tests.factories import CompanyAccountFactory, StaffFactory, UserFactory
 
     CompanyAccountFactory(billing_contact=UserFactory(username="nora-billing", email="nora@customer.example"))
