@@ -17,12 +17,12 @@ PDF_TASK = {
 
 
 @shared_task(ignore_result=True)
-def expire_due_quotes() -> int:
+def quotes_expire_due() -> int:
     return services.quotes_expire_due()
 
 
 @shared_task(ignore_result=True)
-def remind_expiring_quotes() -> int:
+def quotes_remind_due() -> int:
     return services.quotes_remind_due()
 
 

@@ -215,7 +215,7 @@ def test_each_expired_quote_gets_its_audit_entry(account, other_account):
 
 @pytest.mark.django_db
 def test_the_notice_names_the_first_quotes_and_counts_them_all(account, monkeypatch):
-    monkeypatch.setattr("quotes.services.EXPIRY_NOTICE_LISTED", 2)
+    monkeypatch.setattr("quotes.services.expiry.EXPIRY_NOTICE_LISTED", 2)
     quotes = sorted((overdue(SubmittedQuoteFactory(account=account)) for _ in range(3)), key=lambda quote: quote.number)
     assert quotes_expire_due() == 3
     [email] = emails_to(account.account_manager.email)
