@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .audit import AuditAction
 from .models import AuditEntry, CompanyAccount, InvoiceRecipient, Request, User
 
 
@@ -221,7 +222,9 @@ class CompanyAccountAdmin(admin.ModelAdmin):
             obj.billing_contact_id = form.initial["billing_contact"]
         values = {name: form.cleaned_data[name] for name in form.changed_data if name != "billing_contact"}
         if values:
-            services.account_update(account=obj, actor=request.user, action="admin_update", values=values)
+            services.account_update(
+                account=obj, actor=request.user, action=AuditAction.ACCOUNT_ADMIN_UPDATE, values=values
+            )
         if new_contact is not None:
             try:
                 services.billing_contact_assign(account=obj, actor=request.user, new_contact=new_contact)

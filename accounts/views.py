@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from . import services
+from .audit import AuditAction
 from .decorators import SESSION_ACCOUNT_KEY, billing_contact_required
 from .forms import (
     AddressForm,
@@ -161,7 +162,10 @@ def payment_method_edit(request):
         template="accounts/payment_method_form.html",
         title=_("Payment method"),
         on_valid=lambda f: services.account_update(
-            account=request.account, actor=request.user, action="payment_method_update", values=f.account_values()
+            account=request.account,
+            actor=request.user,
+            action=AuditAction.PAYMENT_METHOD_UPDATE,
+            values=f.account_values(),
         ),
     )
 
@@ -176,7 +180,7 @@ def address_edit(request):
         template="accounts/address_form.html",
         title=_("Billing address"),
         on_valid=lambda f: services.account_update(
-            account=request.account, actor=request.user, action="address_update", values=f.cleaned_data
+            account=request.account, actor=request.user, action=AuditAction.ADDRESS_UPDATE, values=f.cleaned_data
         ),
     )
 
@@ -191,7 +195,7 @@ def phone_edit(request):
         template="accounts/edit_form.html",
         title=_("Phone number"),
         on_valid=lambda f: services.account_update(
-            account=request.account, actor=request.user, action="phone_update", values=f.cleaned_data
+            account=request.account, actor=request.user, action=AuditAction.PHONE_UPDATE, values=f.cleaned_data
         ),
     )
 
@@ -206,7 +210,7 @@ def purchase_order_edit(request):
         template="accounts/edit_form.html",
         title=_("Purchase order"),
         on_valid=lambda f: services.account_update(
-            account=request.account, actor=request.user, action="purchase_order_update", values=f.cleaned_data
+            account=request.account, actor=request.user, action=AuditAction.PURCHASE_ORDER_UPDATE, values=f.cleaned_data
         ),
     )
 

@@ -18,8 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import AuditAction, audit_record
 from accounts.models import CompanyAccount, User
-from accounts.services import audit_record
 from billing_portal import emails, pdf
 from billing_portal.celery import send_on_commit
 from billing_portal.money import money
@@ -52,7 +52,7 @@ def _lock(invoice: Invoice) -> Invoice:
     )
 
 
-def _audit(invoice: Invoice, actor: User | None, action: str, old_state: str | None, **changes) -> None:
+def _audit(invoice: Invoice, actor: User | None, action: AuditAction, old_state: str | None, **changes) -> None:
     audit_record(
         account=invoice.account,
         actor=actor,
@@ -183,7 +183,12 @@ def invoice_issue(*, invoice: Invoice, actor: User | None) -> Invoice:
             ]
         )
         _audit(
-            locked, actor, "invoice_issue", InvoiceState.DRAFT, number=(None, locked.number), total=(None, locked.total)
+            locked,
+            actor,
+            AuditAction.INVOICE_ISSUE,
+            InvoiceState.DRAFT,
+            number=(None, locked.number),
+            total=(None, locked.total),
         )
         _deliver(locked, actor)
     return locked
@@ -200,7 +205,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User | None) -> Invoice:
         locked.state = InvoiceState.PAID
         locked.paid_at = timezone.now()
         locked.save(update_fields=["state", "paid_at"])
-        _audit(locked, actor, "invoice_mark_paid", InvoiceState.ISSUED)
+        _audit(locked, actor, AuditAction.INVOICE_MARK_PAID, InvoiceState.ISSUED)
     return locked
 
 
@@ -250,7 +255,7 @@ def _credit_note_issue_locked(original: Invoice, actor: User | None, reason: str
     audit_record(
         account=note.account,
         actor=actor,
-        action="invoice_credit_note_issue",
+        action=AuditAction.INVOICE_CREDIT_NOTE_ISSUE,
         target=note,
         changes={"state": (None, note.state), "number": (None, note.number), "corrects": (None, original.number)},
     )
@@ -270,7 +275,7 @@ def invoice_void(*, invoice: Invoice, actor: User | None, reason: str = "") -> I
         locked.state = InvoiceState.VOID
         locked.voided_at = timezone.now()
         locked.save(update_fields=["state", "voided_at"])
-        _audit(locked, actor, "invoice_void", InvoiceState.ISSUED)
+        _audit(locked, actor, AuditAction.INVOICE_VOID, InvoiceState.ISSUED)
         _credit_note_issue_locked(locked, actor, reason)
     return locked
 
@@ -293,7 +298,7 @@ def invoice_credit_note_issue(*, invoice: Invoice, actor: User | None, reason: s
             locked.state = InvoiceState.VOID
             locked.voided_at = timezone.now()
             locked.save(update_fields=["state", "voided_at"])
-            _audit(locked, actor, "invoice_void", InvoiceState.ISSUED)
+            _audit(locked, actor, AuditAction.INVOICE_VOID, InvoiceState.ISSUED)
         return _credit_note_issue_locked(locked, actor, reason)
 
 
@@ -305,7 +310,7 @@ def invoice_resend(*, invoice: Invoice, actor: User | None) -> InvoiceDelivery:
             raise InvoiceError(_("A draft cannot be e-mailed; issue it first."))
         if locked.state == InvoiceState.VOID:
             raise InvoiceError(_("A void invoice is not sent again; its credit note was sent when it was voided."))
-        audit_record(account=locked.account, actor=actor, action="invoice_resend", target=locked)
+        audit_record(account=locked.account, actor=actor, action=AuditAction.INVOICE_RESEND, target=locked)
         return _deliver(locked, actor)
 
 

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.audit import AuditAction, audit_changes
 from accounts.models import CompanyAccount, User
 from billing_portal import emails
 
@@ -64,7 +65,7 @@ RETURNING id, account_id
 
 
 EXPIRY_NOTICE_LISTED = 200  # quotes named in a manager's expiry notice; the count covers the rest
-_EXPIRE_CHANGES = {"state": [QuoteState.SUBMITTED, QuoteState.EXPIRED]}
+_EXPIRE_CHANGES = audit_changes({"state": (QuoteState.SUBMITTED, QuoteState.EXPIRED)})
 
 
 def quotes_expire_due(*, now: datetime | None = None) -> int:
@@ -83,7 +84,7 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
                     "expired": QuoteState.EXPIRED,
                     "submitted": QuoteState.SUBMITTED,
                     "now": now,
-                    "action": "quote_expire",
+                    "action": AuditAction.QUOTE_EXPIRE.value,
                     "content_type": ContentType.objects.get_for_model(Quote).pk,
                     "changes": json.dumps(_EXPIRE_CHANGES),
                     "listed": EXPIRY_NOTICE_LISTED,

@@ -4,15 +4,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEntry, CompanyAccount, User
-from accounts.services import account_update, audit_record
+from accounts.audit import AuditAction, audit_bulk, audit_record
+from accounts.models import CompanyAccount, User
+from accounts.services import account_update
 from billing_portal import emails
 from billing_portal.celery import send_on_commit
 from billing_portal.money import money
@@ -57,9 +57,11 @@ def service_order_draft_create(
     """ "Save and Proceed to Service Order": save payment method and address, and draft the order to review."""
     with transaction.atomic():
         if payment_values:
-            account_update(account=account, actor=actor, action="payment_method_update", values=payment_values)
+            account_update(
+                account=account, actor=actor, action=AuditAction.PAYMENT_METHOD_UPDATE, values=payment_values
+            )
         if address_values:
-            account_update(account=account, actor=actor, action="address_update", values=address_values)
+            account_update(account=account, actor=actor, action=AuditAction.ADDRESS_UPDATE, values=address_values)
         quotes = _open_quotes(account=account, quote_ids=quote_ids)
         total = QuoteLine.objects.filter(quote__in=quotes).aggregate(total=Sum("line_total"))["total"] or Decimal("0")
         order = ServiceOrder.objects.create(
@@ -138,7 +140,7 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
         audit_record(
             account=account,
             actor=actor,
-            action="service_order_place",
+            action=AuditAction.SERVICE_ORDER_PLACE,
             target=locked,
             changes={"state": (ServiceOrder.State.DRAFT, ServiceOrder.State.PLACED)},
         )
@@ -148,11 +150,12 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
             quote.decided_by = actor
             quote.service_order = locked
             quote.save(update_fields=["state", "decided_at", "decided_by", "service_order"])
-        _audit_bulk(
+        audit_bulk(
+            model=Quote,
             account_ids={q.pk: q.account_id for q in quotes},
             actor=actor,
-            action="quote_accept",
-            changes={"state": [QuoteState.SUBMITTED, QuoteState.ACCEPTED], "service_order": [None, locked.number]},
+            action=AuditAction.QUOTE_ACCEPT,
+            changes={"state": (QuoteState.SUBMITTED, QuoteState.ACCEPTED), "service_order": (None, locked.number)},
         )
         admin = _product_admin_upsert(
             account=account, actor=actor, name=locked.admin_name, email=locked.admin_email, phone=locked.admin_phone
@@ -203,7 +206,11 @@ def _product_admin_upsert(*, account: CompanyAccount, actor: User, name: str, em
     if admin is None:
         admin = ProductAdmin.objects.create(account=account, name=name, email=email, phone=phone)
         audit_record(
-            account=account, actor=actor, action="product_admin_create", target=admin, changes={"email": (None, email)}
+            account=account,
+            actor=actor,
+            action=AuditAction.PRODUCT_ADMIN_CREATE,
+            target=admin,
+            changes={"email": (None, email)},
         )
         return admin
     changes = {
@@ -215,23 +222,7 @@ def _product_admin_upsert(*, account: CompanyAccount, actor: User, name: str, em
         for field, (_old, new) in changes.items():
             setattr(admin, field, new)
         admin.save(update_fields=[*changes, "updated_at"])
-        audit_record(account=account, actor=actor, action="product_admin_update", target=admin, changes=changes)
+        audit_record(
+            account=account, actor=actor, action=AuditAction.PRODUCT_ADMIN_UPDATE, target=admin, changes=changes
+        )
     return admin
-
-
-def _audit_bulk(*, account_ids: dict[int, int], actor: User | None, action: str, changes: dict) -> None:
-    content_type = ContentType.objects.get_for_model(Quote)
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                account_id=account_id,
-                actor=actor,
-                action=action,
-                content_type=content_type,
-                object_id=quote_id,
-                changes=changes,
-            )
-            for quote_id, account_id in account_ids.items()
-        ],
-        batch_size=2000,
-    )

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import AuditAction, audit_record
 from accounts.models import User
-from accounts.services import audit_record
 from billing_portal import emails
 
 from ..models import (
@@ -38,7 +38,7 @@ def quote_submit(*, quote: Quote, actor: User) -> Quote:
         audit_record(
             account=account,
             actor=actor,
-            action="quote_submit",
+            action=AuditAction.QUOTE_SUBMIT,
             target=locked,
             changes={"state": (QuoteState.DRAFT, QuoteState.SUBMITTED)},
         )
@@ -72,7 +72,7 @@ def quote_withdraw(*, quote: Quote, actor: User) -> Quote:
         audit_record(
             account=locked.account,
             actor=actor,
-            action="quote_withdraw",
+            action=AuditAction.QUOTE_WITHDRAW,
             target=locked,
             changes={"state": (QuoteState.SUBMITTED, QuoteState.WITHDRAWN)},
         )
@@ -98,7 +98,7 @@ def quote_decline(*, quote: Quote, actor: User, comment: str) -> Quote:
         audit_record(
             account=locked.account,
             actor=actor,
-            action="quote_decline",
+            action=AuditAction.QUOTE_DECLINE,
             target=locked,
             changes={"state": (QuoteState.SUBMITTED, QuoteState.DECLINED)},
         )

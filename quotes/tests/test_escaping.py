@@ -5,6 +5,7 @@ from django.urls import reverse
 from post_office.models import Email
 
 from accounts import services as account_services
+from accounts.audit import AuditAction
 from quotes import services
 from quotes.tests.factories import SubmittedQuoteFactory
 
@@ -32,7 +33,7 @@ def test_names_addresses_and_po_numbers(contact_client, admin_client, account, c
     account_services.account_update(
         account=account,
         actor=contact,
-        action="test",
+        action=AuditAction.ADDRESS_UPDATE,
         values={"address_line1": HOSTILE, "city": HOSTILE, "po_number": HOSTILE[:60]},
     )
     assert_escaped(contact_client.get(reverse("accounts:billing")).content.decode())

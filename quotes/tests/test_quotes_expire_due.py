@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.audit import AuditAction, audit_changes
 from accounts.models import AuditEntry
 from accounts.tests.factories import CompanyAccountFactory
 from quotes.models import QUOTE_VALIDITY, Quote, QuoteLine, QuoteState, ServiceOrder
@@ -223,3 +224,12 @@ def test_the_notice_names_the_first_quotes_and_counts_them_all(account, monkeypa
     assert quotes[0].number in email.message and quotes[1].number in email.message
     assert quotes[2].number not in email.message
     assert "…" in email.message
+
+
+@pytest.mark.django_db
+def test_the_expiry_statement_writes_entries_like_every_other_audit_writer(account):
+    due = overdue(SubmittedQuoteFactory(account=account))
+    quotes_expire_due()
+    entry = AuditEntry.objects.get(object_id=due.pk)
+    assert AuditAction(entry.action) == AuditAction.QUOTE_EXPIRE
+    assert entry.changes == audit_changes({"state": (QuoteState.SUBMITTED, QuoteState.EXPIRED)})
