@@ -1,6 +1,4 @@
 from django.contrib import admin, messages
-from django.db.models import DecimalField, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -79,15 +77,7 @@ class QuoteAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                total=Coalesce(
-                    Sum("lines__line_total"), Value(0), output_field=DecimalField(max_digits=14, decimal_places=2)
-                )
-            )
-        )
+        return super().get_queryset(request).with_totals()
 
     @admin.display(description=_("total"), ordering="total")
     def total(self, obj):

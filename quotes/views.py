@@ -25,7 +25,7 @@ def _get_quote_for_account(request, pk: int) -> Quote:
 
 
 def _get_order_for_account(request, pk: int) -> ServiceOrder:
-    return get_object_or_404(ServiceOrder, pk=pk, account=request.account)
+    return get_object_or_404(ServiceOrder.objects.visible_to(request.account), pk=pk)
 
 
 def _menu(counts: dict, current: str) -> list[dict]:
@@ -229,7 +229,7 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
 @sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
 @billing_contact_required
 def quote_checkout(request, pk: int):
-    quotes = list(selectors.with_totals(Quote.objects.visible_to(request.account).filter(pk=pk)))
+    quotes = list(Quote.objects.visible_to(request.account).filter(pk=pk).with_totals())
     if not quotes:
         raise Http404
     return _checkout(request, quotes=quotes, back_url=reverse("quotes:detail", kwargs={"pk": pk}))
@@ -238,7 +238,7 @@ def quote_checkout(request, pk: int):
 @sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
 @billing_contact_required
 def cart_checkout(request):
-    quotes = list(selectors.with_totals(selectors.cart_quote_queryset(account=request.account, contact=request.user)))
+    quotes = list(selectors.cart_quote_queryset(account=request.account, contact=request.user).with_totals())
     if refused := _cart_refused(request, quotes):
         return refused
     return _checkout(request, quotes=quotes, back_url=reverse("quotes:cart_review"))

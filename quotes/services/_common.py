@@ -5,7 +5,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +49,7 @@ def quotes_currency(*, quotes: Iterable[Quote]) -> str:
 
 
 def _quote_total(quote: Quote) -> Decimal:
-    return quote.lines.aggregate(total=Sum("line_total"))["total"] or Decimal("0.00")
+    return Quote.objects.with_totals().values_list("total", flat=True).get(pk=quote.pk)
 
 
 def _copy(source, target, fields: Iterable[str]) -> None:

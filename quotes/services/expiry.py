@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 # sequential scan of all submitted quotes. The same statement writes an audit entry for every
 # expired quote from the UPDATE's RETURNING rows and answers, per account manager, how many of
 # their quotes expired and which come first in the notice: 100,000 expiries never pass through Python.
+# Which quotes it expires is `Quote.objects.due(now)` (quotes.models.due_condition), written in SQL;
+# test_the_expiry_statement_expires_what_the_due_rule_selects keeps the two the same.
 _EXPIRE_SQL = """
 WITH expired AS (
     UPDATE quotes_quote SET state = %(expired)s, decided_at = expires_at
@@ -53,6 +55,9 @@ SELECT account_manager_id, expired_count, id FROM ranked
 WHERE position <= %(listed)s ORDER BY account_manager_id, position
 """
 
+# Which quotes it marks is `Quote.objects.due_for_reminder(now)` (quotes.models.reminder_condition),
+# written in SQL for the same locking as the expiry; test_the_reminder_statement_marks_what_the_reminder_rule_selects
+# keeps the two the same.
 _REMIND_SQL = """
 UPDATE quotes_quote SET reminder_sent_at = %(now)s
 WHERE id = ANY(ARRAY(

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +24,7 @@ from ..models import (
     QuoteState,
     SeatAssignment,
     ServiceOrder,
+    lines_total,
 )
 from ._common import QuoteError, _not_open_error, quotes_currency
 
@@ -32,7 +32,7 @@ from ._common import QuoteError, _not_open_error, quotes_currency
 def _open_quotes(*, account: CompanyAccount, quote_ids: Iterable[int]) -> list[Quote]:
     # No lock here: a draft changes no quote; `service_order_place` checks again under the locks.
     ids = set(quote_ids)
-    quotes = list(Quote.objects.visible_to(account).filter(pk__in=ids).order_by("pk"))
+    quotes = list(Quote.objects.visible_to(account).filter(pk__in=ids).with_totals().order_by("pk"))
     if len(quotes) != len(ids) or not quotes:
         raise QuoteError(_("Select at least one open quote."))
     now = timezone.now()
@@ -63,7 +63,6 @@ def service_order_draft_create(
         if address_values:
             account_update(account=account, actor=actor, action=AuditAction.ADDRESS_UPDATE, values=address_values)
         quotes = _open_quotes(account=account, quote_ids=quote_ids)
-        total = QuoteLine.objects.filter(quote__in=quotes).aggregate(total=Sum("line_total"))["total"] or Decimal("0")
         order = ServiceOrder.objects.create(
             account=account,
             admin_name=admin_name.strip(),
@@ -74,7 +73,7 @@ def service_order_draft_create(
             billing_address="\n".join(account.address_lines),
             po_number=account.po_number,
             currency=quotes[0].currency,
-            total=money(total),
+            total=money(sum((quote.total for quote in quotes), Decimal("0"))),
             created_by=actor,
         )
         order.quotes.add(*quotes)
@@ -131,7 +130,7 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
             raise _not_open_error(closed[0], now)
 
         lines = list(QuoteLine.objects.filter(quote__in=quotes).select_related("product").order_by("quote_id", "id"))
-        locked.total = money(sum((line.line_total for line in lines), Decimal("0")))
+        locked.total = lines_total(lines)
         locked.state = ServiceOrder.State.PLACED
         locked.placed_at = now
         locked.placed_by = actor
