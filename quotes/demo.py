@@ -79,11 +79,7 @@ def seed(data: dict) -> int:
     added = 0
     for account in data["accounts"]:
         existing = set(Quote.objects.filter(account=account).values_list("number", flat=True))
-        still_open = set(
-            Quote.objects.filter(
-                account=account, state=QuoteState.SUBMITTED, expires_at__gt=timezone.now()
-            ).values_list("number", flat=True)
-        )
+        still_open = set(Quote.objects.filter(account=account).open().values_list("number", flat=True))
         for suffix, state, ago, lines in PLAN:
             number = f"Q-{account.number}-{suffix}"
             if number in existing:

@@ -27,7 +27,7 @@ def _lock_quote(quote: Quote) -> Quote:
 
 
 def _not_open_error(quote: Quote, now: datetime) -> QuoteError:
-    if quote.state == QuoteState.SUBMITTED and now >= quote.expires_at or quote.state == QuoteState.EXPIRED:
+    if quote.is_due_at(now) or quote.state == QuoteState.EXPIRED:
         return QuoteError(
             _("Quote %(number)s has expired. Ask your account manager for a new quote.") % {"number": quote.number}
         )
