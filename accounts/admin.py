@@ -7,7 +7,10 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import (
+    email_log_admin,  # noqa: F401  (replaces post-office's e-mail and attachment admins)
+    services,
+)
 from .audit import AuditAction
 from .models import AuditEntry, CompanyAccount, InvoiceRecipient, Request, User
 
