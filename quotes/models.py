@@ -333,10 +333,12 @@ class ServiceOrder(models.Model):
     )
     placed_at = models.DateTimeField(_("placed"), null=True, blank=True)
     receipt_number = models.CharField(_("receipt number"), max_length=32, unique=True, null=True, blank=True)
-    # The receipt e-mail is held until the task attaches the PDF, rendered once and stored here.
+    # The receipt e-mail is held until the task attaches the PDF, rendered once and stored here
+    # (quotes.documents.RECEIPT_EMAIL); `receipt_released_at` says it has been let go.
     receipt_email = models.OneToOneField(
         "post_office.Email", on_delete=models.SET_NULL, related_name="+", null=True, blank=True, editable=False
     )
+    receipt_released_at = models.DateTimeField(_("receipt e-mail released"), null=True, blank=True, editable=False)
     receipt_pdf = models.FileField(_("receipt (PDF)"), upload_to=receipt_pdf_path, blank=True, editable=False)
 
     objects = ServiceOrderQuerySet.as_manager()

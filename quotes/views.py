@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import billing_contact_required
 from accounts.forms import AddressForm
-from billing_portal import pdf
+from billing_portal import documents, pdf
 
 from . import selectors, services
+from .documents import RECEIPT_PDF
 from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm
 from .models import Quote, ServiceOrder
 
@@ -293,9 +294,9 @@ def order_receipt_pdf(request, pk: int):
     if not order.is_placed:
         raise Http404
     # Served from storage only: rendering takes a worker's seconds or minutes, never a web request's.
-    file = services.receipt_pdf_stored(order=order)
+    file = documents.document_stored(RECEIPT_PDF, order)
     if file is None:
-        return pdf.preparing_response(request, too_large=not services.receipt_pdf_prepare_later(order=order))
+        return pdf.preparing_response(request, too_large=not documents.document_prepare_later(RECEIPT_PDF, order))
     response = FileResponse(file, as_attachment=True, filename=order.receipt_filename, content_type="application/pdf")
     response["Cache-Control"] = "private, no-store"
     return response

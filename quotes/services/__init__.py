@@ -12,15 +12,6 @@ from .cart import cart_add, cart_check, cart_get_or_create, cart_remove
 from .expiry import quotes_expire_due, quotes_remind_due
 from .orders import service_order_draft_create, service_order_place
 from .quotes import quote_decline, quote_submit, quote_withdraw
-from .receipts import (
-    receipt_pdf_ensure,
-    receipt_pdf_open,
-    receipt_pdf_prepare_later,
-    receipt_pdf_render,
-    receipt_pdf_stored,
-    receipt_send,
-    receipts_pending,
-)
 
 __all__ = [
     "QuoteError",
@@ -35,13 +26,6 @@ __all__ = [
     "quotes_currency",
     "quotes_expire_due",
     "quotes_remind_due",
-    "receipt_pdf_ensure",
-    "receipt_pdf_open",
-    "receipt_pdf_prepare_later",
-    "receipt_pdf_render",
-    "receipt_pdf_stored",
-    "receipt_send",
-    "receipts_pending",
     "service_order_draft_create",
     "service_order_place",
 ]

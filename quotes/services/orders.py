@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import AuditAction, audit_bulk, audit_record
 from accounts.models import CompanyAccount, User
 from accounts.services import account_update
-from billing_portal import emails
-from billing_portal.celery import send_on_commit
+from billing_portal import documents, emails
 from billing_portal.money import money
 
+from ..documents import RECEIPT_EMAIL
 from ..models import (
     Cart,
     ProductAdmin,
@@ -181,9 +181,7 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
             to=[contact.email], template="order-receipt", context=context, language=contact.language, hold=True
         )
         locked.save(update_fields=["receipt_email"])
-        from ..tasks import receipt_send  # tasks import this module
-
-        send_on_commit(receipt_send, locked.pk)  # if the broker is down, receipts_send_pending (beat) sends it
+        documents.held_email_queue(RECEIPT_EMAIL, locked)
         managers = {quote.account_manager_id: quote.account_manager for quote in quotes}
         for manager in managers.values():
             emails.queue(
