@@ -12,7 +12,7 @@ from . import (
     services,
 )
 from .audit import AuditAction
-from .models import AuditEntry, CompanyAccount, InvoiceRecipient, Request, User
+from .models import AccountRequest, AuditEntry, CompanyAccount, InvoiceRecipient, User
 
 
 class AuditEntryInline(GenericTabularInline):
@@ -235,7 +235,7 @@ class CompanyAccountAdmin(admin.ModelAdmin):
                 messages.error(request, str(error))
 
 
-@admin.register(Request)
+@admin.register(AccountRequest)
 class RequestAdmin(admin.ModelAdmin):
     list_display = ["created_at", "account", "contact", "kind", "status"]
     list_filter = ["status", "kind"]
@@ -246,9 +246,9 @@ class RequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark as done"), permissions=["change"])
     def mark_done(self, request, queryset):
-        open_requests = list(queryset.filter(status=Request.Status.OPEN))
+        open_requests = list(queryset.filter(status=AccountRequest.Status.OPEN))
         for item in open_requests:
-            services.request_mark_done(request=item, actor=request.user)
+            services.account_request_mark_done(account_request=item, actor=request.user)
         self.message_user(request, _("%(count)d requests marked as done.") % {"count": len(open_requests)})
 
     def has_add_permission(self, request):

@@ -42,8 +42,9 @@ class AuditAction(models.TextChoices):
     QUOTE_ACCEPT = "quote_accept"
     QUOTE_EXPIRE = "quote_expire"
     SERVICE_ORDER_PLACE = "service_order_place"
-    PRODUCT_ADMIN_CREATE = "product_admin_create"
-    PRODUCT_ADMIN_UPDATE = "product_admin_update"
+    # Stored values keep the earlier name of admin contacts ("product admin"), as the portal still shows it.
+    ADMIN_CONTACT_CREATE = "product_admin_create"
+    ADMIN_CONTACT_UPDATE = "product_admin_update"
     # Invoices
     INVOICE_ISSUE = "invoice_issue"
     INVOICE_MARK_PAID = "invoice_mark_paid"

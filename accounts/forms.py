@@ -16,7 +16,7 @@ from billing_portal.forms import DigitsField, PortalFormHelper, reject_control_c
 from billing_portal.validators import ascii_digits, reject_non_ascii_digits
 
 from .identity import canonical_user_id, validate_user_id
-from .models import CompanyAccount, PaymentMethod, Request, User
+from .models import AccountRequest, CompanyAccount, PaymentMethod, User
 from .ratelimits import client_address, rate_limit_hit
 
 INVALID_LOGIN = _("Invalid User ID/password")
@@ -398,7 +398,7 @@ class PurchaseOrderForm(forms.ModelForm):
 
 class RequestForm(forms.ModelForm):
     class Meta:
-        model = Request
+        model = AccountRequest
         fields = ["kind", "message"]
         widgets = {"message": forms.Textarea(attrs={"rows": 5, "maxlength": 2000})}
 

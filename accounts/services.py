@@ -20,7 +20,7 @@ from billing_portal import emails
 
 from .audit import AuditAction, audit_record
 from .identity import canonical_user_id
-from .models import AuditEntry, CompanyAccount, InvoiceRecipient, Request, User
+from .models import AccountRequest, AuditEntry, CompanyAccount, InvoiceRecipient, User
 from .tokens import email_change_token_generator
 
 logger = logging.getLogger(__name__)
@@ -90,41 +90,42 @@ def invoice_recipient_remove(*, recipient: InvoiceRecipient, actor: User) -> Non
 TOO_MANY_REQUESTS = _("Too many requests were sent in the last hour. Please try again later.")
 
 
-def request_create(*, account: CompanyAccount, contact: User, kind: str, message: str) -> Request:
+def account_request_create(*, account: CompanyAccount, contact: User, kind: str, message: str) -> AccountRequest:
     """Send Corporate Account Services a request, at most REQUEST_LIMIT_PER_ACCOUNT per account an hour."""
     with transaction.atomic():
         locked = _lock_account(account)
         since = timezone.now() - timedelta(seconds=settings.RATE_LIMIT_PERIOD)
-        if Request.objects.filter(account=locked, created_at__gte=since).count() >= settings.REQUEST_LIMIT_PER_ACCOUNT:
+        recent = AccountRequest.objects.filter(account=locked, created_at__gte=since)
+        if recent.count() >= settings.REQUEST_LIMIT_PER_ACCOUNT:
             raise AccountError(TOO_MANY_REQUESTS)
-        request = Request.objects.create(account=account, contact=contact, kind=kind, message=message)
+        account_request = AccountRequest.objects.create(account=account, contact=contact, kind=kind, message=message)
         audit_record(
             account=account,
             actor=contact,
             action=AuditAction.REQUEST_CREATE,
-            target=request,
-            changes={"status": (None, request.status)},
+            target=account_request,
+            changes={"status": (None, account_request.status)},
         )
         emails.queue(
             to=[settings.CAS_EMAIL],
             template="request-new",
-            context={"request": request, "account": account, "contact": contact},
+            context={"account_request": account_request, "account": account, "contact": contact},
         )
-    return request
+    return account_request
 
 
-def request_mark_done(*, request: Request, actor: User) -> Request:
+def account_request_mark_done(*, account_request: AccountRequest, actor: User) -> AccountRequest:
     with transaction.atomic():
-        locked = Request.objects.select_for_update().get(pk=request.pk)
-        if locked.status != Request.Status.DONE:
-            locked.status = Request.Status.DONE
+        locked = AccountRequest.objects.select_for_update().get(pk=account_request.pk)
+        if locked.status != AccountRequest.Status.DONE:
+            locked.status = AccountRequest.Status.DONE
             locked.save(update_fields=["status"])
             audit_record(
                 account=locked.account,
                 actor=actor,
                 action=AuditAction.REQUEST_DONE,
                 target=locked,
-                changes={"status": (Request.Status.OPEN, Request.Status.DONE)},
+                changes={"status": (AccountRequest.Status.OPEN, AccountRequest.Status.DONE)},
             )
     return locked
 

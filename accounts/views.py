@@ -30,7 +30,7 @@ from .forms import (
     SignInForm,
     UserIDPasswordResetForm,
 )
-from .models import InvoiceRecipient, Request
+from .models import AccountRequest, InvoiceRecipient
 from .ratelimits import client_address, rate_limit_hit
 from .tokens import email_change_token_generator
 
@@ -134,7 +134,7 @@ def billing(request):
             "account": account,
             "recipients": account.invoice_recipients.all(),
             "recipient_form": InvoiceRecipientForm(),
-            "open_requests": account.requests.filter(status=Request.Status.OPEN)[:10],
+            "open_requests": account.requests.filter(status=AccountRequest.Status.OPEN)[:10],
             "w9_form_url": settings.W9_FORM_URL,
         },
     )
@@ -241,7 +241,7 @@ def recipient_remove(request, pk: int):
 @billing_contact_required
 def request_new(request):
     kind = request.GET.get("kind")
-    form = RequestForm(request.POST or None, initial={"kind": kind} if kind in Request.Kind.values else {})
+    form = RequestForm(request.POST or None, initial={"kind": kind} if kind in AccountRequest.Kind.values else {})
 
     def send(form):
         # Per address as well as per account (the service's limit): one person may hold many accounts.
@@ -252,7 +252,7 @@ def request_new(request):
             period=settings.RATE_LIMIT_PERIOD,
         ):
             raise services.AccountError(services.TOO_MANY_REQUESTS)
-        services.request_create(account=request.account, contact=request.user, **form.cleaned_data)
+        services.account_request_create(account=request.account, contact=request.user, **form.cleaned_data)
 
     return _edit(
         request,

@@ -5,7 +5,7 @@ from django.utils.translation import ngettext_lazy
 from accounts.admin import AuditEntryInline
 
 from . import services
-from .models import Product, ProductAdmin, Quote, QuoteLine, QuoteState, SeatAssignment, ServiceOrder
+from .models import AdminContact, Product, Quote, QuoteLine, QuoteState, SeatAssignment, ServiceOrder
 
 
 @admin.register(Product)
@@ -180,8 +180,8 @@ class SeatAssignmentInline(admin.TabularInline):
         return False
 
 
-@admin.register(ProductAdmin)
-class ProductAdminAdmin(ReadOnlyAdmin):
+@admin.register(AdminContact)
+class AdminContactAdmin(ReadOnlyAdmin):
     list_display = ["name", "email", "phone", "account", "updated_at"]
     search_fields = ["name", "email", "account__number", "account__name"]
     list_select_related = ["account"]

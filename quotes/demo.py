@@ -3,7 +3,7 @@
 Quotes are numbered Q-<account number>-<n>, so a second run finds them and adds nothing, except
 that an open demo quote which has since expired (or been accepted or declined) is added again,
 dated today, so that the demo always has open quotes to accept.
-The accepted quote goes through the real services (service order, product admin, receipt).
+The accepted quote goes through the real services (service order, admin contact, receipt).
 """
 
 from datetime import timedelta

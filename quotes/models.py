@@ -377,11 +377,11 @@ class ServiceOrder(models.Model):
         return self.billing_address.splitlines()
 
 
-class ProductAdmin(models.Model):
-    """The product admin center: the people who administer an account's products."""
+class AdminContact(models.Model):
+    """Someone who administers an account's products (the "product admin" the portal shows), named per order."""
 
     account = models.ForeignKey(
-        CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="product_admins"
+        CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="admin_contacts"
     )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail address"))
@@ -401,7 +401,7 @@ class ProductAdmin(models.Model):
 
 class SeatAssignment(models.Model):
     admin = models.ForeignKey(
-        ProductAdmin, verbose_name=_("product admin"), on_delete=models.CASCADE, related_name="seats"
+        AdminContact, verbose_name=_("product admin"), on_delete=models.CASCADE, related_name="seats"
     )
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
     quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="seat_assignments")

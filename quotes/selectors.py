@@ -9,8 +9,8 @@ from django.utils import timezone
 from accounts.models import CompanyAccount, User
 
 from .models import (
+    AdminContact,
     Cart,
-    ProductAdmin,
     Quote,
     QuoteLine,
     QuoteState,
@@ -110,5 +110,5 @@ def service_order_for_account(*, account: CompanyAccount, pk: int) -> ServiceOrd
     return order
 
 
-def product_admin_suggestion(*, account: CompanyAccount) -> ProductAdmin | None:
-    return ProductAdmin.objects.filter(account=account).order_by("-updated_at").first()
+def admin_contact_suggestion(*, account: CompanyAccount) -> AdminContact | None:
+    return AdminContact.objects.filter(account=account).order_by("-updated_at").first()

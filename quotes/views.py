@@ -179,7 +179,7 @@ def cart_review(request):
 
 def _checkout(request, *, quotes: list[Quote], back_url: str):
     account = request.account
-    admin = selectors.product_admin_suggestion(account=account)
+    admin = selectors.admin_contact_suggestion(account=account)
     initial = (
         {"admin_name": admin.name, "admin_email": admin.email, "admin_phone": admin.phone}
         if admin

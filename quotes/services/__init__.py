@@ -1,4 +1,4 @@
-"""Every write to quotes, carts, service orders and product admins goes through these functions.
+"""Every write to quotes, carts, service orders and admin contacts goes through these functions.
 
 Each state transition locks the rows it changes (quotes always in order of id, so two
 transactions never wait on each other in a circle), checks the state and `expires_at`

@@ -1,4 +1,4 @@
-"""Service orders: the draft to review, placing it (every quote accepted, or none), product admins."""
+"""Service orders: the draft to review, placing it (every quote accepted, or none), admin contacts."""
 
 from collections.abc import Iterable
 from decimal import Decimal
@@ -17,8 +17,8 @@ from billing_portal.money import money
 
 from ..documents import RECEIPT_EMAIL
 from ..models import (
+    AdminContact,
     Cart,
-    ProductAdmin,
     Quote,
     QuoteLine,
     QuoteState,
@@ -156,7 +156,7 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
             action=AuditAction.QUOTE_ACCEPT,
             changes={"state": (QuoteState.SUBMITTED, QuoteState.ACCEPTED), "service_order": (None, locked.number)},
         )
-        admin = _product_admin_upsert(
+        admin = _admin_contact_upsert(
             account=account, actor=actor, name=locked.admin_name, email=locked.admin_email, phone=locked.admin_phone
         )
         SeatAssignment.objects.bulk_create(
@@ -196,16 +196,16 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
     return locked
 
 
-def _product_admin_upsert(*, account: CompanyAccount, actor: User, name: str, email: str, phone: str) -> ProductAdmin:
-    """Create the product admin, or update the one with the same e-mail (any letter case)."""
+def _admin_contact_upsert(*, account: CompanyAccount, actor: User, name: str, email: str, phone: str) -> AdminContact:
+    """Create the admin contact, or update the one with the same e-mail (any letter case)."""
     # The caller holds the account's row lock: admins of one account are written one at a time.
-    admin = ProductAdmin.objects.filter(account=account, email__iexact=email).first()
+    admin = AdminContact.objects.filter(account=account, email__iexact=email).first()
     if admin is None:
-        admin = ProductAdmin.objects.create(account=account, name=name, email=email, phone=phone)
+        admin = AdminContact.objects.create(account=account, name=name, email=email, phone=phone)
         audit_record(
             account=account,
             actor=actor,
-            action=AuditAction.PRODUCT_ADMIN_CREATE,
+            action=AuditAction.ADMIN_CONTACT_CREATE,
             target=admin,
             changes={"email": (None, email)},
         )
@@ -220,6 +220,6 @@ def _product_admin_upsert(*, account: CompanyAccount, actor: User, name: str, em
             setattr(admin, field, new)
         admin.save(update_fields=[*changes, "updated_at"])
         audit_record(
-            account=account, actor=actor, action=AuditAction.PRODUCT_ADMIN_UPDATE, target=admin, changes=changes
+            account=account, actor=actor, action=AuditAction.ADMIN_CONTACT_UPDATE, target=admin, changes=changes
         )
     return admin

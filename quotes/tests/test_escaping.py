@@ -56,6 +56,10 @@ def test_names_addresses_and_po_numbers(contact_client, admin_client, account, c
 
 
 def test_a_request_message(contact_client, admin_client, account, contact, settings):
-    request = account_services.request_create(account=account, contact=contact, kind="other", message=HOSTILE)
+    account_request = account_services.account_request_create(
+        account=account, contact=contact, kind="other", message=HOSTILE
+    )
     assert_escaped(Email.objects.get(to=[settings.CAS_EMAIL]).html_message)
-    assert_escaped(admin_client.get(reverse("admin:accounts_request_change", args=[request.pk])).content.decode())
+    assert_escaped(
+        admin_client.get(reverse("admin:accounts_accountrequest_change", args=[account_request.pk])).content.decode()
+    )
