@@ -7,8 +7,12 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import AuditEntry, CompanyAccount, InvoiceRecipient, Request, User
+from . import (
+    email_log_admin,  # noqa: F401  (replaces post-office's e-mail and attachment admins)
+    services,
+)
+from .audit import AuditAction
+from .models import AccountRequest, AuditEntry, CompanyAccount, InvoiceRecipient, User
 
 
 class AuditEntryInline(GenericTabularInline):
@@ -221,7 +225,9 @@ class CompanyAccountAdmin(admin.ModelAdmin):
             obj.billing_contact_id = form.initial["billing_contact"]
         values = {name: form.cleaned_data[name] for name in form.changed_data if name != "billing_contact"}
         if values:
-            services.account_update(account=obj, actor=request.user, action="admin_update", values=values)
+            services.account_update(
+                account=obj, actor=request.user, action=AuditAction.ACCOUNT_ADMIN_UPDATE, values=values
+            )
         if new_contact is not None:
             try:
                 services.billing_contact_assign(account=obj, actor=request.user, new_contact=new_contact)
@@ -229,7 +235,7 @@ class CompanyAccountAdmin(admin.ModelAdmin):
                 messages.error(request, str(error))
 
 
-@admin.register(Request)
+@admin.register(AccountRequest)
 class RequestAdmin(admin.ModelAdmin):
     list_display = ["created_at", "account", "contact", "kind", "status"]
     list_filter = ["status", "kind"]
@@ -240,9 +246,9 @@ class RequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark as done"), permissions=["change"])
     def mark_done(self, request, queryset):
-        open_requests = list(queryset.filter(status=Request.Status.OPEN))
+        open_requests = list(queryset.filter(status=AccountRequest.Status.OPEN))
         for item in open_requests:
-            services.request_mark_done(request=item, actor=request.user)
+            services.account_request_mark_done(account_request=item, actor=request.user)
         self.message_user(request, _("%(count)d requests marked as done.") % {"count": len(open_requests)})
 
     def has_add_permission(self, request):

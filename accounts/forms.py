@@ -2,7 +2,6 @@ import datetime
 import re
 
 import phonenumbers
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
@@ -13,24 +12,14 @@ from django.views.decorators.debug import sensitive_variables
 from stdnum import luhn
 from stdnum.us import rtn
 
-from billing_portal.forms import DigitsField
+from billing_portal.forms import DigitsField, PortalFormHelper, reject_control_characters
 from billing_portal.validators import ascii_digits, reject_non_ascii_digits
 
 from .identity import canonical_user_id, validate_user_id
-from .models import CompanyAccount, PaymentMethod, Request, User
+from .models import AccountRequest, CompanyAccount, PaymentMethod, User
 from .ratelimits import client_address, rate_limit_hit
 
 INVALID_LOGIN = _("Invalid User ID/password")
-
-
-def reject_control_characters(value: str) -> None:
-    if any(ord(char) < 32 or ord(char) == 127 for char in value):
-        raise ValidationError(_("Remove the control characters."), code="control")
-
-
-class PortalFormHelper(FormHelper):
-    form_tag = False
-    disable_csrf = True
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -409,7 +398,7 @@ class PurchaseOrderForm(forms.ModelForm):
 
 class RequestForm(forms.ModelForm):
     class Meta:
-        model = Request
+        model = AccountRequest
         fields = ["kind", "message"]
         widgets = {"message": forms.Textarea(attrs={"rows": 5, "maxlength": 2000})}
 

@@ -204,7 +204,7 @@ class InvoiceRecipient(models.Model):
         return self.email
 
 
-class Request(models.Model):
+class AccountRequest(models.Model):
     class Kind(models.TextChoices):
         BILLING_INTERVAL = "billing_interval", _("Billing interval")
         AUTO_RENEWAL = "auto_renewal", _("Auto-renewal")

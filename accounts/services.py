@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
@@ -19,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from billing_portal import emails
 
+from .audit import AuditAction, audit_record
 from .identity import canonical_user_id
-from .models import AuditEntry, CompanyAccount, InvoiceRecipient, Request, User
+from .models import AccountRequest, AuditEntry, CompanyAccount, InvoiceRecipient, User
 from .tokens import email_change_token_generator
 
 logger = logging.getLogger(__name__)
@@ -30,32 +30,13 @@ class AccountError(Exception):
     """A change that the account's current state does not allow; the message is shown to the user."""
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
-    return str(value)
-
-
-def audit_record(
-    *, account: CompanyAccount | None, actor: User | None, action: str, target, changes: dict | None = None
-) -> AuditEntry:
-    return AuditEntry.objects.create(
-        account=account,
-        actor=actor,
-        action=action,
-        content_type=ContentType.objects.get_for_model(target),
-        object_id=target.pk,
-        changes={key: [_jsonable(old), _jsonable(new)] for key, (old, new) in (changes or {}).items()},
-    )
-
-
 def _lock_account(account: CompanyAccount) -> CompanyAccount:
     return CompanyAccount.objects.select_for_update().get(pk=account.pk)
 
 
-def account_update(*, account: CompanyAccount, actor: User, action: str, values: dict[str, Any]) -> CompanyAccount:
+def account_update(
+    *, account: CompanyAccount, actor: User, action: AuditAction, values: dict[str, Any]
+) -> CompanyAccount:
     """Set billing fields on the account under a row lock and record old and new values."""
     with transaction.atomic():
         locked = _lock_account(account)
@@ -86,7 +67,7 @@ def invoice_recipient_add(*, account: CompanyAccount, actor: User, email: str) -
         audit_record(
             account=locked,
             actor=actor,
-            action="invoice_recipient_add",
+            action=AuditAction.INVOICE_RECIPIENT_ADD,
             target=recipient,
             changes={"email": (None, email)},
         )
@@ -99,7 +80,7 @@ def invoice_recipient_remove(*, recipient: InvoiceRecipient, actor: User) -> Non
         audit_record(
             account=locked,
             actor=actor,
-            action="invoice_recipient_remove",
+            action=AuditAction.INVOICE_RECIPIENT_REMOVE,
             target=recipient,
             changes={"email": (recipient.email, None)},
         )
@@ -109,41 +90,42 @@ def invoice_recipient_remove(*, recipient: InvoiceRecipient, actor: User) -> Non
 TOO_MANY_REQUESTS = _("Too many requests were sent in the last hour. Please try again later.")
 
 
-def request_create(*, account: CompanyAccount, contact: User, kind: str, message: str) -> Request:
+def account_request_create(*, account: CompanyAccount, contact: User, kind: str, message: str) -> AccountRequest:
     """Send Corporate Account Services a request, at most REQUEST_LIMIT_PER_ACCOUNT per account an hour."""
     with transaction.atomic():
         locked = _lock_account(account)
         since = timezone.now() - timedelta(seconds=settings.RATE_LIMIT_PERIOD)
-        if Request.objects.filter(account=locked, created_at__gte=since).count() >= settings.REQUEST_LIMIT_PER_ACCOUNT:
+        recent = AccountRequest.objects.filter(account=locked, created_at__gte=since)
+        if recent.count() >= settings.REQUEST_LIMIT_PER_ACCOUNT:
             raise AccountError(TOO_MANY_REQUESTS)
-        request = Request.objects.create(account=account, contact=contact, kind=kind, message=message)
+        account_request = AccountRequest.objects.create(account=account, contact=contact, kind=kind, message=message)
         audit_record(
             account=account,
             actor=contact,
-            action="request_create",
-            target=request,
-            changes={"status": (None, request.status)},
+            action=AuditAction.REQUEST_CREATE,
+            target=account_request,
+            changes={"status": (None, account_request.status)},
         )
         emails.queue(
             to=[settings.CAS_EMAIL],
             template="request-new",
-            context={"request": request, "account": account, "contact": contact},
+            context={"account_request": account_request, "account": account, "contact": contact},
         )
-    return request
+    return account_request
 
 
-def request_mark_done(*, request: Request, actor: User) -> Request:
+def account_request_mark_done(*, account_request: AccountRequest, actor: User) -> AccountRequest:
     with transaction.atomic():
-        locked = Request.objects.select_for_update().get(pk=request.pk)
-        if locked.status != Request.Status.DONE:
-            locked.status = Request.Status.DONE
+        locked = AccountRequest.objects.select_for_update().get(pk=account_request.pk)
+        if locked.status != AccountRequest.Status.DONE:
+            locked.status = AccountRequest.Status.DONE
             locked.save(update_fields=["status"])
             audit_record(
                 account=locked.account,
                 actor=actor,
-                action="request_done",
+                action=AuditAction.REQUEST_DONE,
                 target=locked,
-                changes={"status": (Request.Status.OPEN, Request.Status.DONE)},
+                changes={"status": (AccountRequest.Status.OPEN, AccountRequest.Status.DONE)},
             )
     return locked
 
@@ -155,7 +137,11 @@ def email_requeue(*, email_id: int, actor: User) -> bool:
         if email is None:
             return False
         audit_record(
-            account=None, actor=actor, action="email_requeue", target=email, changes={"status": ("failed", "queued")}
+            account=None,
+            actor=actor,
+            action=AuditAction.EMAIL_REQUEUE,
+            target=email,
+            changes={"status": ("failed", "queued")},
         )
     return True
 
@@ -182,7 +168,7 @@ def _new_user_value(field: str, value: Any) -> Any:
     return value
 
 
-def _audit_user(*, user: User, actor: User | None, action: str, changes: dict) -> None:
+def _audit_user(*, user: User, actor: User | None, action: AuditAction, changes: dict) -> None:
     """One entry per company account the user is billing contact of, so each account's history shows it."""
     for account in list(CompanyAccount.objects.filter(billing_contact=user)) or [None]:
         audit_record(account=account, actor=actor, action=action, target=user, changes=changes)
@@ -202,13 +188,15 @@ def user_create(*, user: User, actor: User) -> User:
         _audit_user(
             user=user,
             actor=actor,
-            action="user_create",
+            action=AuditAction.USER_CREATE,
             changes={field: (None, getattr(user, field)) for field in fields},
         )
     return user
 
 
-def user_update(*, user: User, actor: User, values: dict[str, Any], action: str = "user_update") -> User:
+def user_update(
+    *, user: User, actor: User, values: dict[str, Any], action: AuditAction = AuditAction.USER_UPDATE
+) -> User:
     """Change a user's fields, active flag and roles under a row lock, recording old and new values.
 
     Nobody redirects a customer's e-mail: a non-staff user's address changes only when that user
@@ -258,7 +246,9 @@ def email_change_request(*, user: User, new_email: str) -> None:
     link = settings.PORTAL_URL + reverse("accounts:email_change_confirm", kwargs={"token": token})
     context = {"contact": user, "new_email": new_email, "valid_hours": email_change_token_generator.max_age // 3600}
     with transaction.atomic():
-        _audit_user(user=user, actor=user, action="email_change_request", changes={"new_email": (None, new_email)})
+        _audit_user(
+            user=user, actor=user, action=AuditAction.EMAIL_CHANGE_REQUEST, changes={"new_email": (None, new_email)}
+        )
         emails.queue(
             to=[new_email], template="email-change-confirm", context={**context, "link": link}, language=user.language
         )
@@ -273,7 +263,7 @@ def email_change_confirm(*, user: User, token: str) -> User:
         if new_email is None:
             raise AccountError(_("This link is invalid, used or expired. Ask for a new one on the Billing page."))
         old_email = locked.email
-        user_update(user=locked, actor=locked, values={"email": new_email}, action="email_change")
+        user_update(user=locked, actor=locked, values={"email": new_email}, action=AuditAction.EMAIL_CHANGE)
         emails.queue(
             to=[old_email],
             template="email-changed",
@@ -298,7 +288,11 @@ INVITATION_SALTS = {
 }
 # Each of these ends every invitation to the account written before it: a newer invitation replaces
 # an older one, and a change of contact (even back to the one who invited) kills them all.
-INVITATION_ENDING_ACTIONS = ("billing_contact_invite", "billing_contact_invite_decline", "billing_contact_change")
+INVITATION_ENDING_ACTIONS = (
+    AuditAction.BILLING_CONTACT_INVITE,
+    AuditAction.BILLING_CONTACT_INVITE_DECLINE,
+    AuditAction.BILLING_CONTACT_CHANGE,
+)
 
 
 @dataclass(frozen=True)
@@ -399,7 +393,7 @@ def billing_contact_invite(
         entry = audit_record(
             account=locked,
             actor=actor,
-            action="billing_contact_invite",
+            action=AuditAction.BILLING_CONTACT_INVITE,
             target=locked,
             changes={"invitee": (None, user_id), "email": (None, email), "invitation": (None, outcome)},
         )
@@ -444,7 +438,7 @@ def billing_contact_invitation_decline(*, token: str, user: User) -> CompanyAcco
         audit_record(
             account=account,
             actor=user,
-            action="billing_contact_invite_decline",
+            action=AuditAction.BILLING_CONTACT_INVITE_DECLINE,
             target=account,
             changes={"invitee": (user.username, None)},
         )
@@ -471,7 +465,7 @@ def billing_contact_assign(*, account: CompanyAccount, actor: User, new_contact:
         audit_record(
             account=locked,
             actor=actor,
-            action="billing_contact_change",
+            action=AuditAction.BILLING_CONTACT_CHANGE,
             target=locked,
             changes={"billing_contact": (old_contact.username, new_contact.username)},
         )
@@ -509,7 +503,7 @@ def password_set(*, user: User, password: str) -> User:
         locked.set_password(password)
         locked.save(update_fields=["password"])
         for account in CompanyAccount.objects.for_contact(locked):
-            audit_record(account=account, actor=locked, action="password_change", target=locked)
+            audit_record(account=account, actor=locked, action=AuditAction.PASSWORD_CHANGE, target=locked)
         emails.queue(
             to=[locked.email], template="password-changed", context={"contact": locked}, language=locked.language
         )

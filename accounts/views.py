@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from . import services
+from .audit import AuditAction
 from .decorators import SESSION_ACCOUNT_KEY, billing_contact_required
 from .forms import (
     AddressForm,
@@ -29,7 +30,7 @@ from .forms import (
     SignInForm,
     UserIDPasswordResetForm,
 )
-from .models import InvoiceRecipient, Request
+from .models import AccountRequest, InvoiceRecipient
 from .ratelimits import client_address, rate_limit_hit
 from .tokens import email_change_token_generator
 
@@ -133,7 +134,7 @@ def billing(request):
             "account": account,
             "recipients": account.invoice_recipients.all(),
             "recipient_form": InvoiceRecipientForm(),
-            "open_requests": account.requests.filter(status=Request.Status.OPEN)[:10],
+            "open_requests": account.requests.filter(status=AccountRequest.Status.OPEN)[:10],
             "w9_form_url": settings.W9_FORM_URL,
         },
     )
@@ -161,7 +162,10 @@ def payment_method_edit(request):
         template="accounts/payment_method_form.html",
         title=_("Payment method"),
         on_valid=lambda f: services.account_update(
-            account=request.account, actor=request.user, action="payment_method_update", values=f.account_values()
+            account=request.account,
+            actor=request.user,
+            action=AuditAction.PAYMENT_METHOD_UPDATE,
+            values=f.account_values(),
         ),
     )
 
@@ -176,7 +180,7 @@ def address_edit(request):
         template="accounts/address_form.html",
         title=_("Billing address"),
         on_valid=lambda f: services.account_update(
-            account=request.account, actor=request.user, action="address_update", values=f.cleaned_data
+            account=request.account, actor=request.user, action=AuditAction.ADDRESS_UPDATE, values=f.cleaned_data
         ),
     )
 
@@ -191,7 +195,7 @@ def phone_edit(request):
         template="accounts/edit_form.html",
         title=_("Phone number"),
         on_valid=lambda f: services.account_update(
-            account=request.account, actor=request.user, action="phone_update", values=f.cleaned_data
+            account=request.account, actor=request.user, action=AuditAction.PHONE_UPDATE, values=f.cleaned_data
         ),
     )
 
@@ -206,7 +210,7 @@ def purchase_order_edit(request):
         template="accounts/edit_form.html",
         title=_("Purchase order"),
         on_valid=lambda f: services.account_update(
-            account=request.account, actor=request.user, action="purchase_order_update", values=f.cleaned_data
+            account=request.account, actor=request.user, action=AuditAction.PURCHASE_ORDER_UPDATE, values=f.cleaned_data
         ),
     )
 
@@ -237,7 +241,7 @@ def recipient_remove(request, pk: int):
 @billing_contact_required
 def request_new(request):
     kind = request.GET.get("kind")
-    form = RequestForm(request.POST or None, initial={"kind": kind} if kind in Request.Kind.values else {})
+    form = RequestForm(request.POST or None, initial={"kind": kind} if kind in AccountRequest.Kind.values else {})
 
     def send(form):
         # Per address as well as per account (the service's limit): one person may hold many accounts.
@@ -248,7 +252,7 @@ def request_new(request):
             period=settings.RATE_LIMIT_PERIOD,
         ):
             raise services.AccountError(services.TOO_MANY_REQUESTS)
-        services.request_create(account=request.account, contact=request.user, **form.cleaned_data)
+        services.account_request_create(account=request.account, contact=request.user, **form.cleaned_data)
 
     return _edit(
         request,

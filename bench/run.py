@@ -211,8 +211,9 @@ def pick_contacts(count: int):
 
 def page_targets(port: int, contacts, password: str) -> dict[str, list[tuple[str, str]]]:
     """Per page: (path, Cookie header) for each signed-in contact, each on its own account's objects."""
+    from billing_portal.documents import document_ensure
+    from invoices.documents import INVOICE_PDF
     from invoices.models import Invoice, InvoiceState
-    from invoices.services import invoice_pdf_ensure
     from quotes.models import Quote
 
     targets: dict[str, list[tuple[str, str]]] = {name: [] for name in ["baseline", *PAGES]}
@@ -229,7 +230,7 @@ def page_targets(port: int, contacts, password: str) -> dict[str, list[tuple[str
         cookie = f"sessionid={sessions[user.pk]['sessionid']}"
         quote = Quote.objects.open().filter(account=account, carts__isnull=True).order_by("expires_at", "pk").last()
         invoice = Invoice.objects.filter(account=account, state=InvoiceState.ISSUED).order_by("-issue_date").first()
-        invoice_pdf_ensure(invoice_id=invoice.pk)  # the page measured is the stored-PDF download
+        document_ensure(INVOICE_PDF, pk=invoice.pk)  # the page measured is the stored-PDF download
         targets["baseline"].append(("/_baseline/", cookie))
         targets["sign-in"].append(("/", ""))
         targets["quotes-open"].append(("/quotes/", cookie))

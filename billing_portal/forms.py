@@ -1,9 +1,23 @@
-"""Form fields shared by the portal's forms; see billing_portal.validators for why digits are ASCII only."""
+"""Form pieces shared by the portal's forms; see billing_portal.validators for why digits are ASCII only."""
 
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .validators import NOT_ASCII_DIGITS, ascii_digits
+
+
+class PortalFormHelper(FormHelper):
+    """Fields only: each template writes its own <form> tag and CSRF token around them."""
+
+    form_tag = False
+    disable_csrf = True
+
+
+def reject_control_characters(value: str) -> None:
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValidationError(_("Remove the control characters."), code="control")
 
 
 class DigitsField(forms.CharField):

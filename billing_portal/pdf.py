@@ -78,12 +78,12 @@ def check_lines(count: int, *, document: str) -> None:
         raise DocumentTooLarge(f"{document} has {count} lines")
 
 
-def queue_render_once(task, pk: int) -> None:
-    """Queue `task(pk)` after commit, once a minute at most per process: repeated clicks add no work."""
+def queue_render_once(task, *args) -> None:
+    """Queue `task(*args)` after commit, once a minute at most per process: repeated clicks add no work."""
     from billing_portal.celery import send_on_commit
 
-    if cache.add(f"pdf-render:{task.name}:{pk}", True, timeout=60):
-        send_on_commit(task, pk)
+    if cache.add(f"pdf-render:{task.name}:{':'.join(map(str, args))}", True, timeout=60):
+        send_on_commit(task, *args)
 
 
 def preparing_response(request, *, too_large: bool = False):

@@ -286,10 +286,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "send-queued-mail": {"task": "billing_portal.tasks.send_queued_mail", "schedule": 60.0},
-    "expire-due-quotes": {"task": "quotes.tasks.expire_due_quotes", "schedule": 60.0},
-    "remind-expiring-quotes": {"task": "quotes.tasks.remind_expiring_quotes", "schedule": 60.0},
-    "send-pending-receipts": {"task": "quotes.tasks.receipts_send_pending", "schedule": 300.0},
-    "deliver-pending-invoices": {"task": "invoices.tasks.invoices_deliver_pending", "schedule": 300.0},
+    "expire-due-quotes": {"task": "quotes.tasks.quotes_expire_due", "schedule": 60.0},
+    "remind-expiring-quotes": {"task": "quotes.tasks.quotes_remind_due", "schedule": 60.0},
+    "release-held-emails": {"task": "billing_portal.tasks.held_emails_release_pending", "schedule": 300.0},
 }
 # Beat keeps only the last run of each entry there; losing it costs one early run, so a temporary
 # folder that exists on every machine will do when none is configured.

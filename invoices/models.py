@@ -39,6 +39,12 @@ def invoice_pdf_path(invoice: "Invoice", filename: str) -> str:
     return f"invoices/{invoice.issue_date:%Y}/{invoice.number}.pdf"
 
 
+class InvoiceQuerySet(models.QuerySet):
+    def visible_to(self, account):
+        """The account's invoices as its billing contact may see them: drafts are staff-only and do not exist."""
+        return self.filter(account=account, state__in=VISIBLE_STATES)
+
+
 class Invoice(models.Model):
     """A bill to a company account. Once issued it never changes; a credit note corrects it."""
 
@@ -95,6 +101,8 @@ class Invoice(models.Model):
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True, editable=False)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True, editable=False)
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True, editable=False)
+
+    objects = InvoiceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("invoice")

@@ -1,11 +1,10 @@
 """Reads shared by the portal's invoice views; every one is scoped to a company account."""
 
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import CompanyAccount
 
-from .models import VISIBLE_STATES, Invoice
+from .models import Invoice
 
 LIST_LIMIT = 20
 
@@ -13,19 +12,15 @@ LIST_LIMIT = 20
 def invoice_list_for_account(*, account: CompanyAccount, limit: int = LIST_LIMIT) -> list[Invoice]:
     """The `limit` most recent issued, paid or void invoices and credit notes of the account, newest first."""
     return list(
-        Invoice.objects.filter(account=account, state__in=VISIBLE_STATES)
+        Invoice.objects.visible_to(account)
         .order_by("-issue_date", "-number")
         .only("pk", "number", "kind", "state", "issue_date", "due_date", "currency", "total", "account_id")[:limit]
     )
 
 
-def invoice_visible_queryset(*, account: CompanyAccount) -> QuerySet[Invoice]:
-    return Invoice.objects.filter(account=account, state__in=VISIBLE_STATES)
-
-
 def invoice_get_for_account(*, account: CompanyAccount, pk: int, with_lines: bool = False) -> Invoice:
     """One visible invoice of the account; 404 for a draft or another account's invoice."""
-    queryset = invoice_visible_queryset(account=account).select_related("corrects")
+    queryset = Invoice.objects.visible_to(account).select_related("corrects")
     if with_lines:
         queryset = queryset.prefetch_related("lines")
     return get_object_or_404(queryset, pk=pk)

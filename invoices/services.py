@@ -10,20 +10,16 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.files import File
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import AuditAction, audit_record
 from accounts.models import CompanyAccount, User
-from accounts.services import audit_record
-from billing_portal import emails, pdf
-from billing_portal.celery import send_on_commit
+from billing_portal import documents, emails
 from billing_portal.money import money
 
+from .documents import INVOICE_EMAIL
 from .models import (
     Invoice,
     InvoiceDelivery,
@@ -35,7 +31,6 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-PDF_TEMPLATE = "invoices/invoice_pdf.html"
 NUMBER_PREFIXES = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
 
 
@@ -52,7 +47,7 @@ def _lock(invoice: Invoice) -> Invoice:
     )
 
 
-def _audit(invoice: Invoice, actor: User | None, action: str, old_state: str | None, **changes) -> None:
+def _audit(invoice: Invoice, actor: User | None, action: AuditAction, old_state: str | None, **changes) -> None:
     audit_record(
         account=invoice.account,
         actor=actor,
@@ -140,11 +135,7 @@ def _deliver(invoice: Invoice, actor: User | None) -> InvoiceDelivery:
         hold=True,
     )
     delivery = InvoiceDelivery.objects.create(invoice=invoice, email=email, recipients=to, created_by=actor)
-    from .tasks import invoice_delivery_send  # tasks import this module
-
-    send_on_commit(
-        invoice_delivery_send, delivery.pk
-    )  # if the broker is down, invoices_deliver_pending (beat) sends it
+    documents.held_email_queue(INVOICE_EMAIL, delivery)
     return delivery
 
 
@@ -183,7 +174,12 @@ def invoice_issue(*, invoice: Invoice, actor: User | None) -> Invoice:
             ]
         )
         _audit(
-            locked, actor, "invoice_issue", InvoiceState.DRAFT, number=(None, locked.number), total=(None, locked.total)
+            locked,
+            actor,
+            AuditAction.INVOICE_ISSUE,
+            InvoiceState.DRAFT,
+            number=(None, locked.number),
+            total=(None, locked.total),
         )
         _deliver(locked, actor)
     return locked
@@ -200,7 +196,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User | None) -> Invoice:
         locked.state = InvoiceState.PAID
         locked.paid_at = timezone.now()
         locked.save(update_fields=["state", "paid_at"])
-        _audit(locked, actor, "invoice_mark_paid", InvoiceState.ISSUED)
+        _audit(locked, actor, AuditAction.INVOICE_MARK_PAID, InvoiceState.ISSUED)
     return locked
 
 
@@ -250,7 +246,7 @@ def _credit_note_issue_locked(original: Invoice, actor: User | None, reason: str
     audit_record(
         account=note.account,
         actor=actor,
-        action="invoice_credit_note_issue",
+        action=AuditAction.INVOICE_CREDIT_NOTE_ISSUE,
         target=note,
         changes={"state": (None, note.state), "number": (None, note.number), "corrects": (None, original.number)},
     )
@@ -270,7 +266,7 @@ def invoice_void(*, invoice: Invoice, actor: User | None, reason: str = "") -> I
         locked.state = InvoiceState.VOID
         locked.voided_at = timezone.now()
         locked.save(update_fields=["state", "voided_at"])
-        _audit(locked, actor, "invoice_void", InvoiceState.ISSUED)
+        _audit(locked, actor, AuditAction.INVOICE_VOID, InvoiceState.ISSUED)
         _credit_note_issue_locked(locked, actor, reason)
     return locked
 
@@ -293,7 +289,7 @@ def invoice_credit_note_issue(*, invoice: Invoice, actor: User | None, reason: s
             locked.state = InvoiceState.VOID
             locked.voided_at = timezone.now()
             locked.save(update_fields=["state", "voided_at"])
-            _audit(locked, actor, "invoice_void", InvoiceState.ISSUED)
+            _audit(locked, actor, AuditAction.INVOICE_VOID, InvoiceState.ISSUED)
         return _credit_note_issue_locked(locked, actor, reason)
 
 
@@ -305,126 +301,5 @@ def invoice_resend(*, invoice: Invoice, actor: User | None) -> InvoiceDelivery:
             raise InvoiceError(_("A draft cannot be e-mailed; issue it first."))
         if locked.state == InvoiceState.VOID:
             raise InvoiceError(_("A void invoice is not sent again; its credit note was sent when it was voided."))
-        audit_record(account=locked.account, actor=actor, action="invoice_resend", target=locked)
+        audit_record(account=locked.account, actor=actor, action=AuditAction.INVOICE_RESEND, target=locked)
         return _deliver(locked, actor)
-
-
-def _seller() -> dict:
-    return {
-        "name": settings.SELLER_NAME,
-        "address_lines": settings.SELLER_ADDRESS,
-        "vat_id": settings.SELLER_VAT_ID,
-        "email": settings.SELLER_EMAIL,
-        "phone": settings.SELLER_PHONE,
-        "bank_name": settings.SELLER_BANK_NAME,
-        "bank_account_holder": settings.SELLER_BANK_ACCOUNT_HOLDER or settings.SELLER_NAME,
-        "iban": settings.SELLER_IBAN,
-        "bic": settings.SELLER_BIC,
-        "check_address_lines": settings.SELLER_CHECK_ADDRESS or settings.SELLER_ADDRESS,
-    }
-
-
-def invoice_pdf_context(invoice: Invoice) -> dict:
-    with translation.override(invoice.account.language):
-        page_label = pdf.counter_content(gettext("Page %(page)s of %(pages)s"))
-    return {
-        "invoice": invoice,
-        "lines": list(invoice.lines.all()),
-        "seller": _seller(),
-        "portal_url": settings.PORTAL_URL,
-        "page_counter": page_label,
-    }
-
-
-def invoice_pdf_render(invoice: Invoice) -> bytes:
-    """The PDF of an issued invoice, in its account's language (not stored); DocumentTooLarge past PDF_MAX_LINES."""
-    pdf.check_lines(invoice.lines.count(), document=invoice.number)
-    return pdf.render_pdf(PDF_TEMPLATE, invoice_pdf_context(invoice), language=invoice.account.language)
-
-
-def invoice_pdf_ensure(*, invoice_id: int, missing_file: bool = False) -> Invoice:
-    """Return the invoice with its PDF stored, rendering it first if no file exists yet.
-
-    Renders at most once: the render happens under the invoice's row lock, so a concurrent
-    caller waits and then finds the stored file. `missing_file=True` (the stored name points
-    at nothing, e.g. media lost) renders again; the document is built from the invoice's
-    snapshots, so it comes out the same.
-    """
-    invoice = Invoice.objects.select_related("account").get(pk=invoice_id)
-    if invoice.pdf and not missing_file:
-        return invoice
-    with transaction.atomic():
-        locked = _lock(invoice)
-        if locked.state == InvoiceState.DRAFT:
-            raise InvoiceError(_("A draft has no PDF."))
-        if locked.pdf and missing_file and not locked.pdf.storage.exists(locked.pdf.name):
-            locked.pdf = ""
-        if not locked.pdf:
-            locked.pdf.save(locked.pdf_filename, ContentFile(invoice_pdf_render(locked)), save=False)
-            locked.save(update_fields=["pdf"])
-            logger.info("Rendered the PDF of %s", locked.number)
-    return locked
-
-
-def invoice_pdf_stored(*, invoice: Invoice) -> File | None:
-    """The invoice's stored PDF opened for reading, or None while it is not (or no longer) stored."""
-    if not invoice.pdf:
-        return None
-    try:
-        return invoice.pdf.open("rb")
-    except FileNotFoundError:
-        logger.warning("The stored PDF of %s is missing; it is rendered again by a task.", invoice.number)
-        return None
-
-
-def invoice_pdf_prepare_later(*, invoice: Invoice) -> bool:
-    """Queue the render of an invoice's missing PDF; False if it is too long ever to be rendered."""
-    if pdf.too_many_lines(invoice.lines.count()):
-        return False
-    from .tasks import invoice_pdf_prepare  # tasks import this module
-
-    pdf.queue_render_once(invoice_pdf_prepare, invoice.pk)
-    return True
-
-
-def invoice_pdf_open(*, invoice: Invoice) -> tuple[Invoice, File]:
-    """The invoice and its PDF opened for reading: the stored file, rendered first only if there is none."""
-    if not invoice.pdf:
-        invoice = invoice_pdf_ensure(invoice_id=invoice.pk)
-    try:
-        return invoice, invoice.pdf.open("rb")
-    except FileNotFoundError:
-        logger.warning("The stored PDF of %s is missing; rendering it again.", invoice.number)
-        invoice = invoice_pdf_ensure(invoice_id=invoice.pk, missing_file=True)
-        return invoice, invoice.pdf.open("rb")
-
-
-def invoice_delivery_send(*, delivery_id: int) -> bool:
-    """Attach the stored PDF to a held invoice e-mail and release it; a second call does nothing."""
-    delivery = InvoiceDelivery.objects.select_related("invoice").get(pk=delivery_id)
-    if delivery.released_at:
-        return False
-    if delivery.email_id is None:  # its e-mail was deleted from the log: nothing left to send
-        InvoiceDelivery.objects.filter(pk=delivery_id, released_at__isnull=True).update(released_at=timezone.now())
-        return False
-    invoice, file = invoice_pdf_open(invoice=delivery.invoice)
-    with file:
-        content = file.read()
-    with transaction.atomic():
-        locked = InvoiceDelivery.objects.select_for_update().get(pk=delivery_id)
-        if locked.released_at or locked.email_id is None:
-            return False
-        emails.release(locked.email_id, attachments={invoice.pdf_filename: content})
-        locked.released_at = timezone.now()
-        locked.save(update_fields=["released_at"])
-    return True
-
-
-def invoice_deliveries_pending(*, older_than: timedelta = timedelta(minutes=5)) -> list[int]:
-    """Deliveries whose task never ran (broker down, worker lost), for the periodic sweep."""
-    cutoff = timezone.now() - older_than
-    return list(
-        InvoiceDelivery.objects.filter(released_at__isnull=True, created_at__lte=cutoff).values_list("pk", flat=True)[
-            :200
-        ]
-    )

@@ -3,9 +3,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import billing_contact_required
-from billing_portal import pdf
+from billing_portal import documents, pdf
 
-from . import selectors, services
+from . import selectors
+from .documents import INVOICE_PDF
 
 
 @require_GET
@@ -27,9 +28,9 @@ def invoice_detail(request, pk: int):
 def invoice_pdf(request, pk: int):
     invoice = selectors.invoice_get_for_account(account=request.account, pk=pk)
     # Served from storage only: rendering takes a worker's seconds or minutes, never a web request's.
-    file = services.invoice_pdf_stored(invoice=invoice)
+    file = documents.document_stored(INVOICE_PDF, invoice)
     if file is None:
-        return pdf.preparing_response(request, too_large=not services.invoice_pdf_prepare_later(invoice=invoice))
+        return pdf.preparing_response(request, too_large=not documents.document_prepare_later(INVOICE_PDF, invoice))
     response = FileResponse(file, as_attachment=True, filename=invoice.pdf_filename, content_type="application/pdf")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,13 +1,11 @@
 from django.contrib import admin, messages
-from django.db.models import DecimalField, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.admin import AuditEntryInline
 
 from . import services
-from .models import Product, ProductAdmin, Quote, QuoteLine, QuoteState, SeatAssignment, ServiceOrder
+from .models import AdminContact, Product, Quote, QuoteLine, QuoteState, SeatAssignment, ServiceOrder
 
 
 @admin.register(Product)
@@ -79,15 +77,7 @@ class QuoteAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                total=Coalesce(
-                    Sum("lines__line_total"), Value(0), output_field=DecimalField(max_digits=14, decimal_places=2)
-                )
-            )
-        )
+        return super().get_queryset(request).with_totals()
 
     @admin.display(description=_("total"), ordering="total")
     def total(self, obj):
@@ -190,8 +180,8 @@ class SeatAssignmentInline(admin.TabularInline):
         return False
 
 
-@admin.register(ProductAdmin)
-class ProductAdminAdmin(ReadOnlyAdmin):
+@admin.register(AdminContact)
+class AdminContactAdmin(ReadOnlyAdmin):
     list_display = ["name", "email", "phone", "account", "updated_at"]
     search_fields = ["name", "email", "account__number", "account__name"]
     list_select_related = ["account"]

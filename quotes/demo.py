@@ -3,7 +3,7 @@
 Quotes are numbered Q-<account number>-<n>, so a second run finds them and adds nothing, except
 that an open demo quote which has since expired (or been accepted or declined) is added again,
 dated today, so that the demo always has open quotes to accept.
-The accepted quote goes through the real services (service order, product admin, receipt).
+The accepted quote goes through the real services (service order, admin contact, receipt).
 """
 
 from datetime import timedelta
@@ -79,11 +79,7 @@ def seed(data: dict) -> int:
     added = 0
     for account in data["accounts"]:
         existing = set(Quote.objects.filter(account=account).values_list("number", flat=True))
-        still_open = set(
-            Quote.objects.filter(
-                account=account, state=QuoteState.SUBMITTED, expires_at__gt=timezone.now()
-            ).values_list("number", flat=True)
-        )
+        still_open = set(Quote.objects.filter(account=account).open().values_list("number", flat=True))
         for suffix, state, ago, lines in PLAN:
             number = f"Q-{account.number}-{suffix}"
             if number in existing:

@@ -3,8 +3,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.forms import PaymentMethodForm, PhoneField, PortalFormHelper, reject_control_characters
+from accounts.forms import PaymentMethodForm, PhoneField
 from accounts.models import CompanyAccount, PaymentMethod
+from billing_portal.forms import PortalFormHelper, reject_control_characters
 
 
 class DeclineForm(forms.Form):

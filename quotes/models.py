@@ -1,13 +1,14 @@
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,14 +59,50 @@ class QuoteState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+def open_condition(now) -> Q:
+    """Submitted and not yet past `expires_at`, whether or not the expiry task has run."""
+    return Q(state=QuoteState.SUBMITTED, expires_at__gt=now)
+
+
+def due_condition(now) -> Q:
+    """Submitted and past `expires_at`: the expiry task's next work; to the customer already expired."""
+    return Q(state=QuoteState.SUBMITTED, expires_at__lte=now)
+
+
+def reminder_condition(now) -> Q:
+    """Open, expiring within REMINDER_BEFORE_EXPIRY, and not yet reminded about."""
+    return open_condition(now) & Q(reminder_sent_at__isnull=True, expires_at__lte=now + REMINDER_BEFORE_EXPIRY)
+
+
+def lines_total(lines: Iterable["QuoteLine"]) -> Decimal:
+    """What `QuoteQuerySet.with_totals` adds up in SQL, for lines already read."""
+    return money(sum((line.line_total for line in lines), Decimal("0")))
+
+
 class QuoteQuerySet(models.QuerySet):
     def visible_to(self, account):
         """The account's quotes as its billing contact may see them: drafts are staff-only and do not exist."""
         return self.filter(account=account).exclude(state=QuoteState.DRAFT)
 
     def open(self, now=None):
-        """Submitted and not yet past `expires_at`, whether or not the expiry task has run."""
-        return self.filter(state=QuoteState.SUBMITTED, expires_at__gt=now or timezone.now())
+        return self.filter(open_condition(now or timezone.now()))
+
+    def due(self, now=None):
+        return self.filter(due_condition(now or timezone.now()))
+
+    def due_for_reminder(self, now=None):
+        return self.filter(reminder_condition(now or timezone.now()))
+
+    def with_totals(self):
+        """Each quote's `total` (the sum of its line totals, 0 without lines) and `line_count`."""
+        return self.annotate(
+            total=Coalesce(
+                Sum("lines__line_total"),
+                Value(Decimal("0")),
+                output_field=models.DecimalField(max_digits=14, decimal_places=2),
+            ),
+            line_count=Count("lines"),
+        )
 
 
 class Quote(models.Model):
@@ -144,8 +181,12 @@ class Quote(models.Model):
     def __str__(self):
         return self.number
 
+    # The same rules as `open_condition` and `due_condition`, for a quote already read.
     def is_open_at(self, now) -> bool:
         return self.state == QuoteState.SUBMITTED and self.expires_at is not None and now < self.expires_at
+
+    def is_due_at(self, now) -> bool:
+        return self.state == QuoteState.SUBMITTED and self.expires_at is not None and now >= self.expires_at
 
     @property
     def is_open(self) -> bool:
@@ -154,7 +195,7 @@ class Quote(models.Model):
     @property
     def display_state(self) -> str:
         """The state as the customer sees it: an overdue quote is expired even before the expiry task ran."""
-        if self.state == QuoteState.SUBMITTED and not self.is_open:
+        if self.is_due_at(timezone.now()):
             return QuoteState.EXPIRED
         return self.state
 
@@ -250,6 +291,12 @@ class Cart(models.Model):
         return f"{self.account} / {self.contact}"
 
 
+class ServiceOrderQuerySet(models.QuerySet):
+    def visible_to(self, account):
+        """The account's service orders, drafts included: the contact reviews a draft before placing it."""
+        return self.filter(account=account)
+
+
 class ServiceOrder(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -286,11 +333,15 @@ class ServiceOrder(models.Model):
     )
     placed_at = models.DateTimeField(_("placed"), null=True, blank=True)
     receipt_number = models.CharField(_("receipt number"), max_length=32, unique=True, null=True, blank=True)
-    # The receipt e-mail is held until the task attaches the PDF, rendered once and stored here.
+    # The receipt e-mail is held until the task attaches the PDF, rendered once and stored here
+    # (quotes.documents.RECEIPT_EMAIL); `receipt_released_at` says it has been let go.
     receipt_email = models.OneToOneField(
         "post_office.Email", on_delete=models.SET_NULL, related_name="+", null=True, blank=True, editable=False
     )
+    receipt_released_at = models.DateTimeField(_("receipt e-mail released"), null=True, blank=True, editable=False)
     receipt_pdf = models.FileField(_("receipt (PDF)"), upload_to=receipt_pdf_path, blank=True, editable=False)
+
+    objects = ServiceOrderQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("service order")
@@ -326,11 +377,11 @@ class ServiceOrder(models.Model):
         return self.billing_address.splitlines()
 
 
-class ProductAdmin(models.Model):
-    """The product admin center: the people who administer an account's products."""
+class AdminContact(models.Model):
+    """Someone who administers an account's products (the "product admin" the portal shows), named per order."""
 
     account = models.ForeignKey(
-        CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="product_admins"
+        CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="admin_contacts"
     )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail address"))
@@ -350,7 +401,7 @@ class ProductAdmin(models.Model):
 
 class SeatAssignment(models.Model):
     admin = models.ForeignKey(
-        ProductAdmin, verbose_name=_("product admin"), on_delete=models.CASCADE, related_name="seats"
+        AdminContact, verbose_name=_("product admin"), on_delete=models.CASCADE, related_name="seats"
     )
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
     quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="seat_assignments")

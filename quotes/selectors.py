@@ -1,39 +1,37 @@
 """Reads the portal's quote pages share; every one is scoped to a company account."""
 
 from datetime import datetime
-from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import CompanyAccount, User
 
-from .models import Cart, ProductAdmin, Quote, QuoteLine, QuoteState, ServiceOrder
+from .models import (
+    AdminContact,
+    Cart,
+    Quote,
+    QuoteLine,
+    QuoteState,
+    ServiceOrder,
+    due_condition,
+    lines_total,
+    open_condition,
+)
 
 # The left menu of the Quotes tab: what the customer sees, not the raw state.
 MENU = ["open", "accepted", "declined", "expired", "withdrawn"]
 
 
 def _state_filter(menu: str, now: datetime) -> Q:
-    overdue = Q(state=QuoteState.SUBMITTED, expires_at__lte=now)
     return {
-        "open": Q(state=QuoteState.SUBMITTED, expires_at__gt=now),
+        "open": open_condition(now),
         "accepted": Q(state=QuoteState.ACCEPTED),
         "declined": Q(state=QuoteState.DECLINED),
-        "expired": Q(state=QuoteState.EXPIRED) | overdue,
+        "expired": Q(state=QuoteState.EXPIRED) | due_condition(now),
         "withdrawn": Q(state=QuoteState.WITHDRAWN),
     }[menu]
-
-
-def with_totals(queryset: QuerySet[Quote]) -> QuerySet[Quote]:
-    return queryset.annotate(
-        total=Coalesce(
-            Sum("lines__line_total"), Value(Decimal("0")), output_field=DecimalField(max_digits=14, decimal_places=2)
-        ),
-        line_count=Count("lines"),
-    )
 
 
 def _in_cart(account: CompanyAccount, contact: User) -> Exists:
@@ -57,7 +55,9 @@ def quote_list_for_account(
     now = now or timezone.now()
     order = ["expires_at", "pk"] if menu == "open" else ["-decided_at", "-submitted_at", "-pk"]
     return (
-        with_totals(Quote.objects.visible_to(account).filter(_state_filter(menu, now)))
+        Quote.objects.visible_to(account)
+        .filter(_state_filter(menu, now))
+        .with_totals()
         .annotate(in_cart=_in_cart(account, contact))
         .select_related("decided_by")
         .order_by(*order)
@@ -66,8 +66,8 @@ def quote_list_for_account(
 
 def quote_detail_for_account(*, account: CompanyAccount, pk: int) -> Quote:
     """Drafts are staff-only: to the customer they do not exist."""
-    queryset = with_totals(
-        Quote.objects.visible_to(account).select_related("account_manager", "decided_by", "service_order")
+    queryset = (
+        Quote.objects.visible_to(account).with_totals().select_related("account_manager", "decided_by", "service_order")
     )
     quote = get_object_or_404(queryset, pk=pk)
     quote.line_items = list(QuoteLine.objects.filter(quote=quote).select_related("product"))
@@ -76,7 +76,7 @@ def quote_detail_for_account(*, account: CompanyAccount, pk: int) -> Quote:
 
 def quotes_with_lines(queryset: QuerySet[Quote]) -> list[Quote]:
     return list(
-        with_totals(queryset)
+        queryset.with_totals()
         .select_related("account_manager")
         .prefetch_related(Prefetch("lines", queryset=QuoteLine.objects.select_related("product"), to_attr="line_items"))
         .order_by("pk")
@@ -97,17 +97,18 @@ def quotes_from_lines(lines: QuerySet[QuoteLine]) -> list[Quote]:
     for line in lines.select_related("quote__account_manager", "product").order_by("quote_id", "id"):
         quote = quotes.setdefault(line.quote_id, line.quote)
         if not hasattr(quote, "line_items"):
-            quote.line_items, quote.total = [], Decimal("0.00")
+            quote.line_items = []
         quote.line_items.append(line)
-        quote.total += line.line_total
+    for quote in quotes.values():
+        quote.total = lines_total(quote.line_items)
     return list(quotes.values())
 
 
 def service_order_for_account(*, account: CompanyAccount, pk: int) -> ServiceOrder:
-    order = get_object_or_404(ServiceOrder.objects.select_related("placed_by"), pk=pk, account=account)
+    order = get_object_or_404(ServiceOrder.objects.visible_to(account).select_related("placed_by"), pk=pk)
     order.quote_items = quotes_from_lines(QuoteLine.objects.filter(quote__service_orders=order))
     return order
 
 
-def product_admin_suggestion(*, account: CompanyAccount) -> ProductAdmin | None:
-    return ProductAdmin.objects.filter(account=account).order_by("-updated_at").first()
+def admin_contact_suggestion(*, account: CompanyAccount) -> AdminContact | None:
+    return AdminContact.objects.filter(account=account).order_by("-updated_at").first()

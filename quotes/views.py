@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import billing_contact_required
 from accounts.forms import AddressForm
-from billing_portal import pdf
+from billing_portal import documents, pdf
 
 from . import selectors, services
+from .documents import RECEIPT_PDF
 from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm
 from .models import Quote, ServiceOrder
 
@@ -25,7 +26,7 @@ def _get_quote_for_account(request, pk: int) -> Quote:
 
 
 def _get_order_for_account(request, pk: int) -> ServiceOrder:
-    return get_object_or_404(ServiceOrder, pk=pk, account=request.account)
+    return get_object_or_404(ServiceOrder.objects.visible_to(request.account), pk=pk)
 
 
 def _menu(counts: dict, current: str) -> list[dict]:
@@ -178,7 +179,7 @@ def cart_review(request):
 
 def _checkout(request, *, quotes: list[Quote], back_url: str):
     account = request.account
-    admin = selectors.product_admin_suggestion(account=account)
+    admin = selectors.admin_contact_suggestion(account=account)
     initial = (
         {"admin_name": admin.name, "admin_email": admin.email, "admin_phone": admin.phone}
         if admin
@@ -229,7 +230,7 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
 @sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
 @billing_contact_required
 def quote_checkout(request, pk: int):
-    quotes = list(selectors.with_totals(Quote.objects.visible_to(request.account).filter(pk=pk)))
+    quotes = list(Quote.objects.visible_to(request.account).filter(pk=pk).with_totals())
     if not quotes:
         raise Http404
     return _checkout(request, quotes=quotes, back_url=reverse("quotes:detail", kwargs={"pk": pk}))
@@ -238,7 +239,7 @@ def quote_checkout(request, pk: int):
 @sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
 @billing_contact_required
 def cart_checkout(request):
-    quotes = list(selectors.with_totals(selectors.cart_quote_queryset(account=request.account, contact=request.user)))
+    quotes = list(selectors.cart_quote_queryset(account=request.account, contact=request.user).with_totals())
     if refused := _cart_refused(request, quotes):
         return refused
     return _checkout(request, quotes=quotes, back_url=reverse("quotes:cart_review"))
@@ -293,9 +294,9 @@ def order_receipt_pdf(request, pk: int):
     if not order.is_placed:
         raise Http404
     # Served from storage only: rendering takes a worker's seconds or minutes, never a web request's.
-    file = services.receipt_pdf_stored(order=order)
+    file = documents.document_stored(RECEIPT_PDF, order)
     if file is None:
-        return pdf.preparing_response(request, too_large=not services.receipt_pdf_prepare_later(order=order))
+        return pdf.preparing_response(request, too_large=not documents.document_prepare_later(RECEIPT_PDF, order))
     response = FileResponse(file, as_attachment=True, filename=order.receipt_filename, content_type="application/pdf")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from post_office.models import Email
 
-from accounts.models import AuditEntry, Request
+from accounts.models import AccountRequest, AuditEntry
 from accounts.tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def staff_client(client):
     return client
 
 
-@pytest.mark.parametrize("model", ["user", "companyaccount", "request", "auditentry"])
+@pytest.mark.parametrize("model", ["user", "companyaccount", "accountrequest", "auditentry"])
 def test_staff_of_account_services_see_the_lists(staff_client, account, model):
     response = staff_client.get(reverse(f"admin:accounts_{model}_changelist"), {"q": "x"})
     assert response.status_code == 200
@@ -73,9 +73,9 @@ def test_staff_can_change_the_billing_contact_in_the_admin(admin_client, account
 
 
 def test_staff_mark_requests_done(admin_client, account, contact):
-    request = Request.objects.create(account=account, contact=contact, kind="other", message="Hi")
+    request = AccountRequest.objects.create(account=account, contact=contact, kind="other", message="Hi")
     admin_client.post(
-        reverse("admin:accounts_request_changelist"), {"action": "mark_done", "_selected_action": [request.pk]}
+        reverse("admin:accounts_accountrequest_changelist"), {"action": "mark_done", "_selected_action": [request.pk]}
     )
     request.refresh_from_db()
     assert request.status == "done"

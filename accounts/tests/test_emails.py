@@ -11,20 +11,20 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_email_is_queued_with_the_change(account, contact):
-    services.request_create(account=account, contact=contact, kind="other", message="Hello")
+    services.account_request_create(account=account, contact=contact, kind="other", message="Hello")
     assert Email.objects.filter(status=STATUS.queued).count() == 1
 
 
 def test_no_email_survives_a_rolled_back_change(account, contact):
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.request_create(account=account, contact=contact, kind="other", message="Hello")
+        services.account_request_create(account=account, contact=contact, kind="other", message="Hello")
         raise RuntimeError("the change fails after the e-mail was queued")
     assert not Email.objects.exists()
     assert not account.requests.exists()
 
 
 def test_delivery_sends_once_and_marks_sent(account, contact, mailoutbox):
-    services.request_create(account=account, contact=contact, kind="other", message="Hello")
+    services.account_request_create(account=account, contact=contact, kind="other", message="Hello")
     assert emails.deliver_due() == 1
     assert emails.deliver_due() == 0
     assert len(mailoutbox) == 1
@@ -73,7 +73,7 @@ def failing_backend(settings):
 
 def test_a_temporary_failure_requeues_with_backoff(account, contact, failing_backend):
     failing_backend.error = smtplib.SMTPResponseException(451, b"try later")
-    services.request_create(account=account, contact=contact, kind="other", message="Hello")
+    services.account_request_create(account=account, contact=contact, kind="other", message="Hello")
     emails.deliver_due()
     email = Email.objects.get()
     assert email.status == STATUS.requeued
@@ -84,6 +84,6 @@ def test_a_temporary_failure_requeues_with_backoff(account, contact, failing_bac
 
 def test_a_permanent_failure_marks_the_email_failed(account, contact, failing_backend):
     failing_backend.error = smtplib.SMTPResponseException(550, b"no such mailbox")
-    services.request_create(account=account, contact=contact, kind="other", message="Hello")
+    services.account_request_create(account=account, contact=contact, kind="other", message="Hello")
     emails.deliver_due()
     assert Email.objects.get().status == STATUS.failed

@@ -4,7 +4,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from invoices import services, tasks
+from billing_portal import tasks
+from invoices import services
+from invoices.documents import INVOICE_PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +30,7 @@ def test_a_contact_opens_an_invoice_and_downloads_its_pdf(signed_in_page, live_s
     # The render task has not run (no worker here): the page says so at once, and offers to try again.
     page.get_by_role("link", name="Download PDF").click()
     assert page.get_by_text("This PDF is being prepared. Try again in a moment.").is_visible()
-    tasks.invoice_pdf_prepare(invoice.pk)
+    tasks.document_prepare(INVOICE_PDF.kind, invoice.pk)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Try again").click()
     download = download_info.value

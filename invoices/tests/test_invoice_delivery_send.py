@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from billing_portal import emails
-from invoices import services, tasks
+from billing_portal import documents, emails, tasks
+from invoices.documents import INVOICE_EMAIL, InvoicePdf
 from invoices.models import InvoiceDelivery
 
 pytestmark = pytest.mark.django_db
@@ -14,13 +14,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def renders(monkeypatch):
     calls = []
-    original = services.invoice_pdf_render
+    original = InvoicePdf.render
 
-    def counting(invoice):
+    def counting(self, invoice):
         calls.append(invoice.pk)
-        return original(invoice)
+        return original(self, invoice)
 
-    monkeypatch.setattr(services, "invoice_pdf_render", counting)
+    monkeypatch.setattr(InvoicePdf, "render", counting)
     return calls
 
 
@@ -28,8 +28,8 @@ def test_running_the_task_twice_renders_once_and_sends_one_email(issued, renders
     delivery = InvoiceDelivery.objects.get(invoice=issued)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.invoice_delivery_send(delivery.pk) is True
-        assert tasks.invoice_delivery_send(delivery.pk) is False
+        assert tasks.held_email_release(INVOICE_EMAIL.kind, delivery.pk) is True
+        assert tasks.held_email_release(INVOICE_EMAIL.kind, delivery.pk) is False
     emails.deliver_due()
 
     assert renders == [issued.pk]
@@ -46,8 +46,8 @@ def test_the_sweep_finds_deliveries_whose_task_never_ran(issued):
     delivery = InvoiceDelivery.objects.get(invoice=issued)
     InvoiceDelivery.objects.filter(pk=delivery.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=10))
 
-    assert services.invoice_deliveries_pending() == [delivery.pk]
+    assert documents.held_emails_pending() == [(INVOICE_EMAIL.kind, delivery.pk)]
 
 
 def test_the_sweep_ignores_fresh_and_released_deliveries(issued):
-    assert services.invoice_deliveries_pending() == []
+    assert documents.held_emails_pending() == []

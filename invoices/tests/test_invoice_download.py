@@ -8,9 +8,10 @@ from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
-from billing_portal import pdf
+from billing_portal import documents, pdf, tasks
 from billing_portal.celery import publisher
-from invoices import services, tasks
+from invoices import services
+from invoices.documents import INVOICE_PDF, InvoicePdf
 from invoices.models import Invoice
 from invoices.tests.factories import InvoiceFactory, IssuedInvoiceFactory
 
@@ -21,13 +22,13 @@ pytestmark = pytest.mark.django_db
 def renders(monkeypatch):
     """Counts PDF renders, still rendering for real."""
     calls = []
-    original = services.invoice_pdf_render
+    original = InvoicePdf.render
 
-    def counting(invoice):
+    def counting(self, invoice):
         calls.append(invoice.pk)
-        return original(invoice)
+        return original(self, invoice)
 
-    monkeypatch.setattr(services, "invoice_pdf_render", counting)
+    monkeypatch.setattr(InvoicePdf, "render", counting)
     return calls
 
 
@@ -40,11 +41,11 @@ def queued(monkeypatch):
     """The render tasks a download queues, instead of sending them to the broker."""
     from django.core.cache import cache
 
-    from invoices import tasks
+    from billing_portal import tasks
 
     cache.clear()
     calls = []
-    monkeypatch.setattr(tasks.invoice_pdf_prepare, "delay", lambda *args: calls.append(args))
+    monkeypatch.setattr(tasks.document_prepare, "delay", lambda *args: calls.append(args))
     # Hand messages over in the request's thread, so that the list is complete when the response is.
     monkeypatch.setattr(publisher, "submit", lambda task, args: task.delay(*args))
     return calls
@@ -59,7 +60,7 @@ def never_renders(monkeypatch):
 
 
 def test_it_downloads_the_stored_pdf(contact_client, issued):
-    services.invoice_pdf_ensure(invoice_id=issued.pk)
+    documents.document_ensure(INVOICE_PDF, pk=issued.pk)
     response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
 
     assert response.status_code == 200
@@ -81,12 +82,12 @@ def test_before_the_task_has_run_it_answers_at_once_and_queues_the_render(
     assert response["Retry-After"] == "5"
     assert "This PDF is being prepared. Try again in a moment." in response.content.decode()
     assert elapsed < 1
-    assert queued == [(issued.pk,)]
+    assert queued == [(INVOICE_PDF.kind, issued.pk)]
 
 
 def test_after_the_task_has_run_the_download_serves_the_file(contact_client, issued, queued, renders):
     contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
-    tasks.invoice_pdf_prepare(issued.pk)
+    tasks.document_prepare(INVOICE_PDF.kind, issued.pk)
 
     response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
 
@@ -100,11 +101,11 @@ def test_repeated_downloads_queue_one_render(contact_client, issued, queued, dja
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(5):
             contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
-    assert queued == [(issued.pk,)]
+    assert queued == [(INVOICE_PDF.kind, issued.pk)]
 
 
 def test_it_serves_a_stored_pdf_without_rendering(contact_client, issued, renders):
-    services.invoice_pdf_ensure(invoice_id=issued.pk)
+    documents.document_ensure(INVOICE_PDF, pk=issued.pk)
     renders.clear()
 
     response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
@@ -116,7 +117,7 @@ def test_it_serves_a_stored_pdf_without_rendering(contact_client, issued, render
 def test_a_lost_stored_file_is_queued_for_rendering_again(
     contact_client, issued, queued, request, django_capture_on_commit_callbacks
 ):
-    invoice = services.invoice_pdf_ensure(invoice_id=issued.pk)
+    invoice = documents.document_ensure(INVOICE_PDF, pk=issued.pk)
     invoice.pdf.storage.delete(invoice.pdf.name)
     request.getfixturevalue("never_renders")
 
@@ -124,14 +125,14 @@ def test_a_lost_stored_file_is_queued_for_rendering_again(
         response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]))
 
     assert response.status_code == 202
-    assert queued == [(issued.pk,)]
+    assert queued == [(INVOICE_PDF.kind, issued.pk)]
 
 
 def test_the_task_renders_a_lost_file_again(contact_client, issued, renders):
-    invoice = services.invoice_pdf_ensure(invoice_id=issued.pk)
+    invoice = documents.document_ensure(INVOICE_PDF, pk=issued.pk)
     invoice.pdf.storage.delete(invoice.pdf.name)
 
-    tasks.invoice_pdf_prepare(issued.pk)
+    tasks.document_prepare(INVOICE_PDF.kind, issued.pk)
 
     assert contact_client.get(reverse("invoices:pdf", args=[issued.pk])).status_code == 200
     assert renders == [issued.pk, issued.pk]
@@ -145,7 +146,7 @@ def test_a_credit_note_is_served_the_same_way(
     with django_capture_on_commit_callbacks(execute=True):
         response = contact_client.get(reverse("invoices:pdf", args=[note.pk]))
     assert response.status_code == 202
-    assert queued == [(note.pk,)]
+    assert queued == [(INVOICE_PDF.kind, note.pk)]
 
 
 def test_a_document_over_the_line_limit_is_never_rendered(contact_client, issued, settings, queued, caplog):
@@ -156,20 +157,13 @@ def test_a_document_over_the_line_limit_is_never_rendered(contact_client, issued
     assert "This document is too long to be made into a PDF here." in response.content.decode()
     assert queued == []
     with pytest.raises(pdf.DocumentTooLarge):
-        tasks.invoice_pdf_prepare(issued.pk)
+        tasks.document_prepare(INVOICE_PDF.kind, issued.pk)
     assert f"Not rendering {issued.number}: 2 lines, more than PDF_MAX_LINES=1" in caplog.text
     assert not Invoice.objects.get(pk=issued.pk).pdf
 
 
 def test_the_render_tasks_are_bounded_in_time():
-    from quotes import tasks as quote_tasks
-
-    for task in (
-        tasks.invoice_pdf_prepare,
-        tasks.invoice_delivery_send,
-        quote_tasks.receipt_pdf_prepare,
-        quote_tasks.receipt_send,
-    ):
+    for task in (tasks.document_prepare, tasks.held_email_release):
         assert task.soft_time_limit == 120 and task.time_limit == 150
         assert SoftTimeLimitExceeded in task.dont_autoretry_for
 
@@ -211,7 +205,7 @@ def test_two_concurrent_first_downloads_render_once(account, renders):
     def download():
         try:
             barrier.wait()
-            names.append(services.invoice_pdf_ensure(invoice_id=invoice.pk).pdf.name)
+            names.append(documents.document_ensure(INVOICE_PDF, pk=invoice.pk).pdf.name)
         finally:
             connection.close()
 

@@ -9,8 +9,9 @@ from post_office.models import Email
 from pypdf import PdfReader
 
 from accounts.models import AuditEntry
-from billing_portal import emails
-from invoices import services, tasks
+from billing_portal import emails, tasks
+from invoices import services
+from invoices.documents import INVOICE_EMAIL
 from invoices.models import Invoice, InvoiceDelivery, InvoiceState
 from invoices.tests.factories import draft_with_lines
 
@@ -96,7 +97,7 @@ def test_it_emails_the_pdf_to_the_contact_and_all_recipients_after_commit(
 
     delivery = InvoiceDelivery.objects.get(invoice=invoice)
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.invoice_delivery_send(delivery.pk) is True
+        assert tasks.held_email_release(INVOICE_EMAIL.kind, delivery.pk) is True
     emails.deliver_due()
 
     assert len(mail.outbox) == 1

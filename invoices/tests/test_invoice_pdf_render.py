@@ -7,6 +7,7 @@ from pypdf import PdfReader
 
 from billing_portal import pdf
 from invoices import services
+from invoices.documents import INVOICE_PDF
 from invoices.tests.factories import draft_with_lines
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ def _text(content: bytes) -> str:
 
 
 def test_the_pdf_shows_number_lines_totals_po_number_and_user_id(issued):
-    text = _text(services.invoice_pdf_render(issued))
+    text = _text(INVOICE_PDF.render(issued))
 
     assert issued.number in text
     assert "Team plan, 10 seats" in text
@@ -32,7 +33,7 @@ def test_the_pdf_shows_number_lines_totals_po_number_and_user_id(issued):
 
 
 def test_the_pdf_shows_the_seller_buyer_account_number_and_how_to_pay(issued, settings, account):
-    text = _text(services.invoice_pdf_render(issued))
+    text = _text(INVOICE_PDF.render(issued))
 
     assert settings.SELLER_NAME in text
     assert settings.SELLER_VAT_ID in text
@@ -49,7 +50,7 @@ def test_the_pdf_of_a_german_account_has_german_labels_and_number_format(draft, 
     account.save(update_fields=["language"])
     invoice = services.invoice_issue(invoice=draft, actor=staff)
 
-    text = _text(services.invoice_pdf_render(invoice))
+    text = _text(INVOICE_PDF.render(invoice))
 
     for label in [
         "Rechnung",
@@ -69,7 +70,7 @@ def test_a_long_invoice_numbers_its_pages(account, staff):
     lines = [(Decimal("1"), Decimal("9.90"), f"Seat licence for user number {n}") for n in range(60)]
     invoice = services.invoice_issue(invoice=draft_with_lines(account, lines=lines), actor=staff)
 
-    reader = PdfReader(io.BytesIO(services.invoice_pdf_render(invoice)))
+    reader = PdfReader(io.BytesIO(INVOICE_PDF.render(invoice)))
 
     assert len(reader.pages) >= 2
     assert f"Page 2 of {len(reader.pages)}" in reader.pages[1].extract_text()
@@ -96,7 +97,7 @@ def test_hostile_line_descriptions_render_as_text_and_fetch_nothing(account, sta
     monkeypatch.setattr(pdf.StaticOnlyURLFetcher, "fetch", spy)
     monkeypatch.setattr(pdf, "_local", threading.local())  # cold caches: the fonts are fetched too
 
-    text = _text(services.invoice_pdf_render(invoice))
+    text = _text(INVOICE_PDF.render(invoice))
 
     for line in hostile:
         assert line in text.replace("\n", "")
@@ -108,7 +109,7 @@ def test_a_credit_note_pdf_names_the_invoice_it_corrects(issued, staff):
     services.invoice_void(invoice=issued, actor=staff, reason="Wrong seat count")
     note = issued.credit_notes.get()
 
-    text = _text(services.invoice_pdf_render(note))
+    text = _text(INVOICE_PDF.render(note))
 
     assert "Credit note" in text
     assert note.number in text

@@ -1,8 +1,9 @@
 import pytest
 from django.core import mail
 
-from billing_portal import emails
-from invoices import services, tasks
+from billing_portal import emails, tasks
+from invoices import services
+from invoices.documents import INVOICE_EMAIL
 from invoices.models import InvoiceDelivery
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,7 @@ def test_it_emails_the_invoice_again_to_todays_recipients(issued, staff, account
 
     delivery = services.invoice_resend(invoice=issued, actor=staff)
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.invoice_delivery_send(delivery.pk)
+        tasks.held_email_release(INVOICE_EMAIL.kind, delivery.pk)
     emails.deliver_due()
 
     assert InvoiceDelivery.objects.filter(invoice=issued).count() == 2

@@ -10,10 +10,11 @@ from django.db import connection
 from post_office.models import STATUS, Email
 
 from billing_portal.celery import app
+from billing_portal.tasks import held_email_release
 from billing_portal.tests.processes import RedisServer, celery_worker, free_port, wait_until
 from invoices import services
+from invoices.documents import INVOICE_EMAIL
 from invoices.models import Invoice, InvoiceDelivery
-from invoices.tasks import invoice_delivery_send
 from invoices.tests.factories import draft_with_lines
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -60,7 +61,7 @@ def test_another_worker_renders_it_and_the_email_goes_out_once(account, contact,
     }
     try:
         with app.connection_for_write(redis.url) as broker:
-            invoice_delivery_send.apply_async((delivery.pk,), connection=broker)
+            held_email_release.apply_async((INVOICE_EMAIL.kind, delivery.pk), connection=broker)
         with celery_worker(redis.url, name="first", **worker_env) as first:
             wait_until(rendering_under_lock, timeout=60, interval=0.02)
             os.killpg(first.pid, signal.SIGKILL)

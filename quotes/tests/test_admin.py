@@ -131,7 +131,7 @@ def test_service_orders_and_product_admins_are_read_only(staff_client, account, 
         order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
     )
     admin = order.seat_assignments.get().admin
-    for name, pk in (("admin:quotes_serviceorder_change", order.pk), ("admin:quotes_productadmin_change", admin.pk)):
+    for name, pk in (("admin:quotes_serviceorder_change", order.pk), ("admin:quotes_admincontact_change", admin.pk)):
         page = staff_client.get(reverse(name, args=[pk])).content.decode()
         assert 'type="submit" value="Save"' not in page
     assert staff_client.get(reverse("admin:quotes_serviceorder_add")).status_code == 403
@@ -145,7 +145,7 @@ def test_the_staff_group_may_view_add_and_change_quotes():
         "add_quote",
         "change_quote",
         "view_serviceorder",
-        "view_productadmin",
+        "view_admincontact",
         "add_quoteline",
     } <= codenames
 
@@ -173,7 +173,7 @@ def test_the_admin_pages_render(staff_client, account, contact, open_quote):
         reverse("admin:quotes_quote_change", args=[draft.pk]),
         reverse("admin:quotes_quote_changelist"),
         reverse("admin:quotes_serviceorder_changelist"),
-        reverse("admin:quotes_productadmin_changelist"),
+        reverse("admin:quotes_admincontact_changelist"),
         reverse("admin:quotes_product_changelist"),
     ):
         assert staff_client.get(url).status_code == 200, url
@@ -181,3 +181,11 @@ def test_the_admin_pages_render(staff_client, account, contact, open_quote):
         'name="lines-0-unit_price"'
         in staff_client.get(reverse("admin:quotes_quote_change", args=[draft.pk])).content.decode()
     )
+
+
+def test_a_group_member_still_sees_requests_and_admin_contacts_after_their_renames(client, account, contact):
+    member = StaffFactory(username="cas-viewer")
+    member.groups.add(Group.objects.get(name="Corporate Account Services"))
+    client.force_login(member)
+    for name in ("admin:accounts_accountrequest_changelist", "admin:quotes_admincontact_changelist"):
+        assert client.get(reverse(name)).status_code == 200, name

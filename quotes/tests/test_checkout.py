@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.models import PaymentMethod
 from quotes import services
-from quotes.models import ProductAdmin, ServiceOrder
+from quotes.models import AdminContact, ServiceOrder
 
 from .factories import SubmittedQuoteFactory, overdue
 
@@ -32,7 +32,7 @@ def form_data(**overrides):
 
 
 def test_it_shows_three_sections_prefilled(contact_client, account, open_quote):
-    ProductAdmin.objects.create(account=account, name="Existing Admin", email="existing@acme.example")
+    AdminContact.objects.create(account=account, name="Existing Admin", email="existing@acme.example")
     page = contact_client.get(url(open_quote)).content.decode()
     for text in (
         "Admin contact",

@@ -5,6 +5,7 @@ from django.urls import reverse
 from post_office.models import Email
 
 from accounts import services as account_services
+from accounts.audit import AuditAction
 from quotes import services
 from quotes.tests.factories import SubmittedQuoteFactory
 
@@ -32,7 +33,7 @@ def test_names_addresses_and_po_numbers(contact_client, admin_client, account, c
     account_services.account_update(
         account=account,
         actor=contact,
-        action="test",
+        action=AuditAction.ADDRESS_UPDATE,
         values={"address_line1": HOSTILE, "city": HOSTILE, "po_number": HOSTILE[:60]},
     )
     assert_escaped(contact_client.get(reverse("accounts:billing")).content.decode())
@@ -55,6 +56,10 @@ def test_names_addresses_and_po_numbers(contact_client, admin_client, account, c
 
 
 def test_a_request_message(contact_client, admin_client, account, contact, settings):
-    request = account_services.request_create(account=account, contact=contact, kind="other", message=HOSTILE)
+    account_request = account_services.account_request_create(
+        account=account, contact=contact, kind="other", message=HOSTILE
+    )
     assert_escaped(Email.objects.get(to=[settings.CAS_EMAIL]).html_message)
-    assert_escaped(admin_client.get(reverse("admin:accounts_request_change", args=[request.pk])).content.decode())
+    assert_escaped(
+        admin_client.get(reverse("admin:accounts_accountrequest_change", args=[account_request.pk])).content.decode()
+    )

@@ -12,7 +12,7 @@ from post_office.models import STATUS, Email
 
 from accounts.tests.factories import CompanyAccountFactory, UserFactory
 from billing_portal.celery import app
-from billing_portal.tasks import send_queued_mail
+from billing_portal.tasks import held_email_release, send_queued_mail
 from billing_portal.tests.processes import (
     PortalBrowser,
     RedisServer,
@@ -23,8 +23,8 @@ from billing_portal.tests.processes import (
     wait_until,
 )
 from quotes import services
+from quotes.documents import RECEIPT_EMAIL
 from quotes.models import QuoteState, ServiceOrder
-from quotes.tasks import receipt_send
 from quotes.tests.factories import SubmittedQuoteFactory
 from quotes.tests.helpers import draft_order
 
@@ -103,12 +103,12 @@ def test_placing_an_order_while_redis_is_down(setup_order, tmp_path, static_root
         }
         with celery_worker(redis.url, **worker_env) as worker:
             with app.connection_for_write(redis.url) as broker:
-                receipt_send.apply_async((order.pk,), connection=broker)
+                held_email_release.apply_async((RECEIPT_EMAIL.kind, order.pk), connection=broker)
                 send_queued_mail.apply_async(connection=broker)
             wait_until(lambda: not Email.objects.exclude(status=STATUS.sent).exists(), timeout=60)
             with app.connection_for_write(redis.url) as broker:  # a second sweep finds nothing to send
                 second_sweep = [
-                    receipt_send.apply_async((order.pk,), connection=broker),
+                    held_email_release.apply_async((RECEIPT_EMAIL.kind, order.pk), connection=broker),
                     send_queued_mail.apply_async(connection=broker),
                 ]
             wait_until(lambda: all(task_succeeded(worker, task.id) for task in second_sweep), timeout=60)

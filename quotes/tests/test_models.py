@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from quotes.models import ProductAdmin, QuoteLine, QuoteState
+from quotes.models import AdminContact, QuoteLine, QuoteState
 
 from .factories import ProductFactory, QuoteFactory, SubmittedQuoteFactory
 
@@ -46,7 +46,7 @@ def test_it_refuses_an_accepted_quote_without_its_order(account):
 
 
 def test_it_refuses_two_admins_with_the_same_email_in_one_account(account, other_account):
-    ProductAdmin.objects.create(account=account, name="Pat", email="pat@acme.example")
-    ProductAdmin.objects.create(account=other_account, name="Pat", email="PAT@acme.example")
+    AdminContact.objects.create(account=account, name="Pat", email="pat@acme.example")
+    AdminContact.objects.create(account=other_account, name="Pat", email="PAT@acme.example")
     with pytest.raises(IntegrityError), transaction.atomic():
-        ProductAdmin.objects.create(account=account, name="Pat", email="PAT@acme.example")
+        AdminContact.objects.create(account=account, name="Pat", email="PAT@acme.example")

@@ -1,9 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from billing_portal import pdf
+from billing_portal import documents, pdf, tasks
 from billing_portal.celery import publisher
-from quotes import services, tasks
+from quotes import services
+from quotes.documents import RECEIPT_PDF
 
 from .helpers import draft_order
 
@@ -20,7 +21,7 @@ def queued(monkeypatch):
 
     cache.clear()
     calls = []
-    monkeypatch.setattr(tasks.receipt_pdf_prepare, "delay", lambda *args: calls.append(args))
+    monkeypatch.setattr(tasks.document_prepare, "delay", lambda *args: calls.append(args))
     # Hand messages over in the request's thread, so that the list is complete when the response is.
     monkeypatch.setattr(publisher, "submit", lambda task, args: task.delay(*args))
     return calls
@@ -44,7 +45,7 @@ def test_before_the_task_has_run_it_answers_at_once_and_queues_the_render(
         response = contact_client.get(url(order))
     assert response.status_code == 202
     assert "This PDF is being prepared. Try again in a moment." in response.content.decode()
-    assert queued == [(order.pk,)]
+    assert queued == [(RECEIPT_PDF.kind, order.pk)]
 
 
 def test_after_the_task_has_run_it_serves_the_receipt(contact_client, account, contact, open_quote, queued):
@@ -52,7 +53,7 @@ def test_after_the_task_has_run_it_serves_the_receipt(contact_client, account, c
         order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
     )
     contact_client.get(url(order))
-    tasks.receipt_pdf_prepare(order.pk)
+    tasks.document_prepare(RECEIPT_PDF.kind, order.pk)
 
     response = contact_client.get(url(order))
 
@@ -93,13 +94,13 @@ def test_a_lost_stored_receipt_is_queued_and_rendered_again_by_the_task(
     order = services.service_order_place(
         order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
     )
-    order = services.receipt_pdf_ensure(order_id=order.pk)
+    order = documents.document_ensure(RECEIPT_PDF, pk=order.pk)
     order.receipt_pdf.storage.delete(order.receipt_pdf.name)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert contact_client.get(url(order)).status_code == 202
-    assert queued == [(order.pk,)]
-    tasks.receipt_pdf_prepare(order.pk)
+    assert queued == [(RECEIPT_PDF.kind, order.pk)]
+    tasks.document_prepare(RECEIPT_PDF.kind, order.pk)
 
     response = contact_client.get(url(order))
     assert response.status_code == 200

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.audit import AuditAction, audit_changes
 from accounts.models import AuditEntry
 from accounts.tests.factories import CompanyAccountFactory
 from quotes.models import QUOTE_VALIDITY, Quote, QuoteLine, QuoteState, ServiceOrder
@@ -215,7 +216,7 @@ def test_each_expired_quote_gets_its_audit_entry(account, other_account):
 
 @pytest.mark.django_db
 def test_the_notice_names_the_first_quotes_and_counts_them_all(account, monkeypatch):
-    monkeypatch.setattr("quotes.services.EXPIRY_NOTICE_LISTED", 2)
+    monkeypatch.setattr("quotes.services.expiry.EXPIRY_NOTICE_LISTED", 2)
     quotes = sorted((overdue(SubmittedQuoteFactory(account=account)) for _ in range(3)), key=lambda quote: quote.number)
     assert quotes_expire_due() == 3
     [email] = emails_to(account.account_manager.email)
@@ -223,3 +224,12 @@ def test_the_notice_names_the_first_quotes_and_counts_them_all(account, monkeypa
     assert quotes[0].number in email.message and quotes[1].number in email.message
     assert quotes[2].number not in email.message
     assert "…" in email.message
+
+
+@pytest.mark.django_db
+def test_the_expiry_statement_writes_entries_like_every_other_audit_writer(account):
+    due = overdue(SubmittedQuoteFactory(account=account))
+    quotes_expire_due()
+    entry = AuditEntry.objects.get(object_id=due.pk)
+    assert AuditAction(entry.action) == AuditAction.QUOTE_EXPIRE
+    assert entry.changes == audit_changes({"state": (QuoteState.SUBMITTED, QuoteState.EXPIRED)})

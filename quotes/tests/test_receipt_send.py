@@ -4,9 +4,10 @@ import pytest
 from post_office.models import Email
 from pypdf import PdfReader
 
-from billing_portal import emails
+from billing_portal import documents, emails
 from billing_portal.celery import app
 from quotes import services
+from quotes.documents import RECEIPT_EMAIL, RECEIPT_PDF
 from quotes.models import ServiceOrder
 
 from .helpers import draft_order, emails_to
@@ -32,7 +33,7 @@ def test_the_receipt_email_is_held_until_its_pdf_is_attached(placed, contact):
 
 
 def test_it_renders_the_pdf_once_and_releases_the_email_with_it(placed, contact):
-    assert services.receipt_send(order_id=placed.pk) is True
+    assert documents.held_email_release(RECEIPT_EMAIL, placed.pk) is True
     placed.refresh_from_db()
     content = placed.receipt_pdf.read()
     text = pdf_text(content)
@@ -44,8 +45,8 @@ def test_it_renders_the_pdf_once_and_releases_the_email_with_it(placed, contact)
 
 
 def test_a_second_run_does_nothing(placed):
-    services.receipt_send(order_id=placed.pk)
-    assert services.receipt_send(order_id=placed.pk) is False
+    documents.held_email_release(RECEIPT_EMAIL, placed.pk)
+    assert documents.held_email_release(RECEIPT_EMAIL, placed.pk) is False
     assert Email.objects.get(pk=placed.receipt_email_id).attachments.count() == 1
 
 
@@ -66,9 +67,9 @@ def test_the_sweep_finds_receipts_whose_task_never_ran(placed):
     ServiceOrder.objects.filter(pk=placed.pk).update(
         placed_at=placed.placed_at - __import__("datetime").timedelta(minutes=10)
     )
-    assert services.receipts_pending() == [placed.pk]
-    services.receipt_send(order_id=placed.pk)
-    assert services.receipts_pending() == []
+    assert documents.held_emails_pending() == [(RECEIPT_EMAIL.kind, placed.pk)]
+    documents.held_email_release(RECEIPT_EMAIL, placed.pk)
+    assert documents.held_emails_pending() == []
 
 
 def test_it_renders_german_for_a_german_account(account, contact, open_quote):
@@ -77,4 +78,4 @@ def test_it_renders_german_for_a_german_account(account, contact, open_quote):
     order = services.service_order_place(
         order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact
     )
-    assert "Quittung" in pdf_text(services.receipt_pdf_render(order))
+    assert "Quittung" in pdf_text(RECEIPT_PDF.render(order))

@@ -6,7 +6,7 @@ from django.db import connection
 
 from accounts.models import AuditEntry
 from quotes import services
-from quotes.models import Cart, ProductAdmin, QuoteState, SeatAssignment, ServiceOrder
+from quotes.models import AdminContact, Cart, QuoteState, SeatAssignment, ServiceOrder
 from quotes.services import QuoteError, service_order_place
 
 from .factories import ProductFactory, SubmittedQuoteFactory, overdue
@@ -59,7 +59,7 @@ def test_it_creates_the_product_admin_with_one_seat_per_product(account, contact
         account=account, lines=[(first, 5, Decimal("1")), (second, 2, Decimal("1")), (first, 1, Decimal("1"))]
     )
     service_order_place(order=draft_order(account=account, contact=contact, quotes=[quote]), actor=contact)
-    admin = ProductAdmin.objects.get(account=account)
+    admin = AdminContact.objects.get(account=account)
     assert admin.email == "pat@acme.example"
     assert sorted(SeatAssignment.objects.filter(admin=admin).values_list("product_id", flat=True)) == sorted(
         [first.pk, second.pk]
@@ -68,12 +68,12 @@ def test_it_creates_the_product_admin_with_one_seat_per_product(account, contact
 
 @pytest.mark.django_db
 def test_it_updates_the_existing_admin_with_the_same_email(account, contact):
-    existing = ProductAdmin.objects.create(account=account, name="Old Name", email="PAT@acme.example")
+    existing = AdminContact.objects.create(account=account, name="Old Name", email="PAT@acme.example")
     quote = SubmittedQuoteFactory(account=account)
     service_order_place(order=draft_order(account=account, contact=contact, quotes=[quote]), actor=contact)
     existing.refresh_from_db()
     assert existing.name == "Pat Admin"
-    assert ProductAdmin.objects.filter(account=account).count() == 1
+    assert AdminContact.objects.filter(account=account).count() == 1
     assert existing.seats.count() == 1
 
 

@@ -1,3 +1,5 @@
+"""How the portal shows amounts: the same in quotes, invoices, e-mails and PDFs, localized for the active language."""
+
 from decimal import Decimal
 
 from django import template

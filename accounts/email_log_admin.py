@@ -1,3 +1,5 @@
+"""The e-mail log in the admin: staff see what went out and requeue what failed, never a body or a link."""
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.text import Truncator
@@ -5,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from post_office.admin import AttachmentAdmin, EmailAdmin, LogInline
 from post_office.models import Attachment, Email
 
-from accounts import services
+from . import services
 
 
 class PortalEmailAdmin(EmailAdmin):

@@ -1,0 +1,79 @@
+"""The invoice PDF and the e-mail held for it: what billing_portal.documents needs to know, nothing more."""
+
+from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from billing_portal import documents, pdf
+
+from .models import Invoice, InvoiceDelivery, InvoiceState
+
+
+def _seller() -> dict:
+    return {
+        "name": settings.SELLER_NAME,
+        "address_lines": settings.SELLER_ADDRESS,
+        "vat_id": settings.SELLER_VAT_ID,
+        "email": settings.SELLER_EMAIL,
+        "phone": settings.SELLER_PHONE,
+        "bank_name": settings.SELLER_BANK_NAME,
+        "bank_account_holder": settings.SELLER_BANK_ACCOUNT_HOLDER or settings.SELLER_NAME,
+        "iban": settings.SELLER_IBAN,
+        "bic": settings.SELLER_BIC,
+        "check_address_lines": settings.SELLER_CHECK_ADDRESS or settings.SELLER_ADDRESS,
+    }
+
+
+class InvoicePdf(documents.StoredDocument):
+    """An issued invoice or credit note; built from the invoice's snapshots, so a re-render comes out the same."""
+
+    kind = "invoice"
+    model = Invoice
+    field = "pdf"
+    template = "invoices/invoice_pdf.html"
+
+    def queryset(self):
+        return Invoice.objects.select_related("account", "account__billing_contact")
+
+    def check(self, invoice: Invoice) -> None:
+        from .services import InvoiceError  # services import this module
+
+        if invoice.state == InvoiceState.DRAFT:
+            raise InvoiceError(_("A draft has no PDF."))
+
+    def context(self, invoice: Invoice) -> dict:
+        return {
+            "invoice": invoice,
+            "lines": list(invoice.lines.all()),
+            "seller": _seller(),
+            "portal_url": settings.PORTAL_URL,
+            "page_counter": pdf.counter_content(gettext("Page %(page)s of %(pages)s")),
+        }
+
+    def language(self, invoice: Invoice) -> str:
+        return invoice.account.language
+
+    def filename(self, invoice: Invoice) -> str:
+        return invoice.pdf_filename
+
+    def line_count(self, invoice: Invoice) -> int:
+        return invoice.lines.count()
+
+    def label(self, invoice: Invoice) -> str:
+        return invoice.number
+
+
+INVOICE_PDF = documents.register(InvoicePdf())
+
+# One e-mail of an invoice (issue or resend) to its recipients at the time.
+INVOICE_EMAIL = documents.register(
+    documents.HeldEmail(
+        kind="invoice-email",
+        model=InvoiceDelivery,
+        document=INVOICE_PDF,
+        owner=lambda delivery: delivery.invoice,
+        email_field="email",
+        released_field="released_at",
+        queued_field="created_at",
+    )
+)

@@ -1,0 +1,65 @@
+"""The receipt PDF of a placed service order and the e-mail held for it, for billing_portal.documents."""
+
+from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from billing_portal import documents, pdf
+
+from .models import QuoteLine, ServiceOrder
+
+
+class ReceiptPdf(documents.StoredDocument):
+    kind = "receipt"
+    model = ServiceOrder
+    field = "receipt_pdf"
+    template = "quotes/receipt_pdf.html"
+
+    def queryset(self):
+        return ServiceOrder.objects.select_related("account")
+
+    def check(self, order: ServiceOrder) -> None:
+        from .services import QuoteError  # services import this module
+
+        if not order.is_placed:
+            raise QuoteError(_("A service order has a receipt once it is placed."))
+
+    def context(self, order: ServiceOrder) -> dict:
+        quotes = list(order.accepted_quotes.order_by("pk"))
+        lines = list(QuoteLine.objects.filter(quote__in=quotes).select_related("product").order_by("quote_id", "id"))
+        return {
+            "order": order,
+            "account": order.account,
+            "quotes": quotes,
+            "lines": lines,
+            "portal_url": settings.PORTAL_URL,
+            "page_counter": pdf.counter_content(gettext("Page %(page)s of %(pages)s")),
+        }
+
+    def language(self, order: ServiceOrder) -> str:
+        return order.account.language
+
+    def filename(self, order: ServiceOrder) -> str:
+        return order.receipt_filename
+
+    def line_count(self, order: ServiceOrder) -> int:
+        return QuoteLine.objects.filter(quote__service_order=order).count()
+
+    def label(self, order: ServiceOrder) -> str:
+        return order.receipt_number or order.number
+
+
+RECEIPT_PDF = documents.register(ReceiptPdf())
+
+RECEIPT_EMAIL = documents.register(
+    documents.HeldEmail(
+        kind="receipt-email",
+        model=ServiceOrder,
+        document=RECEIPT_PDF,
+        owner=lambda order: order,
+        email_field="receipt_email",
+        released_field="receipt_released_at",
+        queued_field="placed_at",
+        eligible=lambda: ServiceOrder.objects.filter(state=ServiceOrder.State.PLACED),
+    )
+)

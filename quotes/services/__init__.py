@@ -1,0 +1,31 @@
+"""Every write to quotes, carts, service orders and admin contacts goes through these functions.
+
+Each state transition locks the rows it changes (quotes always in order of id, so two
+transactions never wait on each other in a circle), checks the state and `expires_at`
+under the lock, records who changed what, and queues its e-mails in the same transaction.
+One module per concern; the public names are re-exported here, so callers import them
+from `quotes.services`.
+"""
+
+from ._common import QuoteError, quote_link, quotes_currency
+from .cart import cart_add, cart_check, cart_get_or_create, cart_remove
+from .expiry import quotes_expire_due, quotes_remind_due
+from .orders import service_order_draft_create, service_order_place
+from .quotes import quote_decline, quote_submit, quote_withdraw
+
+__all__ = [
+    "QuoteError",
+    "cart_add",
+    "cart_check",
+    "cart_get_or_create",
+    "cart_remove",
+    "quote_decline",
+    "quote_link",
+    "quote_submit",
+    "quote_withdraw",
+    "quotes_currency",
+    "quotes_expire_due",
+    "quotes_remind_due",
+    "service_order_draft_create",
+    "service_order_place",
+]

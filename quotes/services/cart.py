@@ -1,0 +1,70 @@
+"""The customer's cart of open quotes, before they become a service order."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import CompanyAccount, User
+
+from ..models import (
+    Cart,
+    Quote,
+)
+from ._common import QuoteError, quotes_currency
+
+
+def cart_get_or_create(*, account: CompanyAccount, contact: User) -> Cart:
+    cart, _created = Cart.objects.get_or_create(account=account, contact=contact)
+    return cart
+
+
+def cart_add(*, account: CompanyAccount, contact: User, quote_ids: Iterable[int]) -> int:
+    """Put the account's open quotes among `quote_ids` in the cart; returns how many are in it now."""
+    with transaction.atomic():
+        cart = cart_get_or_create(account=account, contact=contact)
+        # Locked so that two tabs adding quotes at once cannot fill one cart with two currencies.
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        quotes = list(Quote.objects.visible_to(account).open().filter(pk__in=list(quote_ids)))
+        if not quotes:
+            raise QuoteError(_("Select at least one open quote."))
+        held = sorted(set(cart.quotes.values_list("currency", flat=True)))
+        adding = sorted({quote.currency for quote in quotes} - set(held))
+        if held and adding:
+            raise QuoteError(
+                _(
+                    "Your cart holds quotes in %(held)s. Place that order first, or remove them, to add a quote "
+                    "in %(adding)s."
+                )
+                % {"held": ", ".join(held), "adding": ", ".join(adding)}
+            )
+        quotes_currency(quotes=quotes)
+        cart.quotes.add(*quotes)
+        cart.save(update_fields=["updated_at"])
+        return cart.quotes.count()
+
+
+def cart_remove(*, account: CompanyAccount, contact: User, quote: Quote) -> None:
+    with transaction.atomic():
+        cart = cart_get_or_create(account=account, contact=contact)
+        cart.quotes.remove(quote)
+        cart.save(update_fields=["updated_at"])
+
+
+def cart_check(*, account: CompanyAccount, contact: User) -> list[Quote]:
+    """The cart's quotes, if every one of them can still be accepted ("Save Cart and Review")."""
+    cart = cart_get_or_create(account=account, contact=contact)
+    quotes = list(cart.quotes.visible_to(account).order_by("pk"))
+    if not quotes:
+        raise QuoteError(_("Your cart is empty."))
+    quotes_currency(quotes=quotes)
+    now = timezone.now()
+    blocked = [quote for quote in quotes if not quote.is_open_at(now)]
+    if blocked:
+        raise QuoteError(
+            _("Remove the quotes that can no longer be accepted: %(numbers)s.")
+            % {"numbers": ", ".join(q.number for q in blocked)}
+        )
+    cart.save(update_fields=["updated_at"])
+    return quotes

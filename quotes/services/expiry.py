@@ -1,0 +1,152 @@
+"""Beat: quotes that are due expire, and billing contacts are reminded before they do."""
+
+import json
+import logging
+from collections import defaultdict
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.audit import AuditAction, audit_changes
+from accounts.models import CompanyAccount, User
+from billing_portal import emails
+
+from ..models import (
+    REMINDER_BEFORE_EXPIRY,
+    Quote,
+    QuoteState,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# The due rows are locked (skipping any another transaction holds) in an InitPlan, and the UPDATE
+# then finds them by primary key: `id = ANY(ARRAY(...))` keeps the planner on the index, never a
+# sequential scan of all submitted quotes. The same statement writes an audit entry for every
+# expired quote from the UPDATE's RETURNING rows and answers, per account manager, how many of
+# their quotes expired and which come first in the notice: 100,000 expiries never pass through Python.
+# Which quotes it expires is `Quote.objects.due(now)` (quotes.models.due_condition), written in SQL;
+# test_the_expiry_statement_expires_what_the_due_rule_selects keeps the two the same.
+_EXPIRE_SQL = """
+WITH expired AS (
+    UPDATE quotes_quote SET state = %(expired)s, decided_at = expires_at
+    WHERE id = ANY(ARRAY(
+        SELECT id FROM quotes_quote
+        WHERE state = %(submitted)s AND expires_at <= %(now)s
+        ORDER BY id FOR UPDATE SKIP LOCKED
+    )) AND state = %(submitted)s
+    RETURNING id, account_id, account_manager_id, number
+), audited AS (
+    INSERT INTO accounts_auditentry (account_id, actor_id, action, content_type_id, object_id, changes, created_at)
+    SELECT account_id, NULL, %(action)s, %(content_type)s, id, %(changes)s::jsonb, statement_timestamp() FROM expired
+), ranked AS (
+    SELECT expired.id, expired.account_manager_id,
+           row_number() OVER (
+               PARTITION BY expired.account_manager_id ORDER BY account.name, expired.number
+           ) AS position,
+           count(*) OVER (PARTITION BY expired.account_manager_id) AS expired_count
+    FROM expired JOIN accounts_companyaccount account ON account.id = expired.account_id
+)
+SELECT account_manager_id, expired_count, id FROM ranked
+WHERE position <= %(listed)s ORDER BY account_manager_id, position
+"""
+
+# Which quotes it marks is `Quote.objects.due_for_reminder(now)` (quotes.models.reminder_condition),
+# written in SQL for the same locking as the expiry; test_the_reminder_statement_marks_what_the_reminder_rule_selects
+# keeps the two the same.
+_REMIND_SQL = """
+UPDATE quotes_quote SET reminder_sent_at = %(now)s
+WHERE id = ANY(ARRAY(
+    SELECT id FROM quotes_quote
+    WHERE state = %(submitted)s AND reminder_sent_at IS NULL AND expires_at > %(now)s AND expires_at <= %(due)s
+    ORDER BY id FOR UPDATE SKIP LOCKED
+)) AND state = %(submitted)s AND reminder_sent_at IS NULL
+RETURNING id, account_id
+"""
+
+
+EXPIRY_NOTICE_LISTED = 200  # quotes named in a manager's expiry notice; the count covers the rest
+_EXPIRE_CHANGES = audit_changes({"state": (QuoteState.SUBMITTED, QuoteState.EXPIRED)})
+
+
+def quotes_expire_due(*, now: datetime | None = None) -> int:
+    """Expire every submitted quote whose `expires_at` has passed, in one statement; returns how many.
+
+    Rows that another run (or a placing customer) holds are skipped, so two runs at once
+    never expire a quote twice, and a quote being accepted right now is left to that transaction.
+    Each expired quote gets an audit entry; each account manager one e-mail.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _EXPIRE_SQL,
+                {
+                    "expired": QuoteState.EXPIRED,
+                    "submitted": QuoteState.SUBMITTED,
+                    "now": now,
+                    "action": AuditAction.QUOTE_EXPIRE.value,
+                    "content_type": ContentType.objects.get_for_model(Quote).pk,
+                    "changes": json.dumps(_EXPIRE_CHANGES),
+                    "listed": EXPIRY_NOTICE_LISTED,
+                },
+            )
+            notices = _expiry_notices(cursor.fetchall())
+        for manager, count, quotes in notices:
+            emails.queue(
+                to=[manager.email],
+                template="quote-expired",
+                language=manager.language,
+                context={"manager": manager, "quotes": quotes, "count": count},
+            )
+    expired = sum(count for _manager, count, _quotes in notices)
+    logger.info("Expired %d quotes.", expired)
+    return expired
+
+
+def _expiry_notices(rows: list[tuple[int, int, int]]) -> list[tuple[User, int, list[Quote]]]:
+    """(manager, how many expired, the quotes to name) from (manager id, count, quote id) rows."""
+    quotes = Quote.objects.select_related("account").in_bulk([quote_id for _m, _c, quote_id in rows])
+    managers = User.objects.in_bulk({manager_id for manager_id, _c, _q in rows})
+    notices: dict[int, tuple[User, int, list[Quote]]] = {}
+    for manager_id, count, quote_id in rows:
+        notices.setdefault(manager_id, (managers[manager_id], count, []))[2].append(quotes[quote_id])
+    return list(notices.values())
+
+
+def quotes_remind_due(*, now: datetime | None = None) -> int:
+    """E-mail billing contacts about their quotes that expire within 48 hours: once per quote."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _REMIND_SQL, {"submitted": QuoteState.SUBMITTED, "now": now, "due": now + REMINDER_BEFORE_EXPIRY}
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return 0
+        by_account: dict[int, list[int]] = defaultdict(list)
+        for quote_id, account_id in rows:
+            by_account[account_id].append(quote_id)
+        accounts = CompanyAccount.objects.select_related("billing_contact").in_bulk(list(by_account))
+        quotes_by_id = Quote.objects.in_bulk([quote_id for quote_id, _a in rows])
+        for account_id, quote_ids in by_account.items():
+            account = accounts[account_id]
+            contact = account.billing_contact
+            quotes = sorted((quotes_by_id[pk] for pk in quote_ids), key=lambda q: q.expires_at)
+            emails.queue(
+                to=[contact.email],
+                template="quote-reminder",
+                language=contact.language,
+                context={
+                    "account": account,
+                    "contact": contact,
+                    "quotes": quotes,
+                    "link": settings.PORTAL_URL + reverse("quotes:list"),
+                },
+            )
+    return len(rows)
