@@ -2,103 +2,14 @@
 a desktop and a phone: no critical or serious axe-core violation, and on a phone nothing wider than the screen and
 no amount cut off."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
-from django.contrib.auth.tokens import default_token_generator
-from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
-
-from accounts.tests.factories import StaffFactory
-from invoices import services as invoice_services
-from invoices.tests.factories import draft_with_lines
-from quotes import services as quote_services
-from quotes.tests.factories import SubmittedQuoteFactory, overdue
-from quotes.tests.helpers import draft_order
 
 from .a11y import page_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct-horse-battery"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
 LOCALES = {"en": "en-US", "de": "de-DE"}
-
-
-@pytest.fixture
-def portal(contact, account, django_capture_on_commit_callbacks):
-    """One account with a quote and an invoice in every state the portal shows, and the URLs of their pages."""
-    contact.set_password(PASSWORD)
-    contact.save(update_fields=["password"])
-    staff = StaffFactory(username="cas-admin", is_superuser=True)
-    staff.set_password(PASSWORD)
-    staff.save(update_fields=["password"])
-    lines = [(None, 25, Decimal("1234567.89")), (None, 3, Decimal("19.99"))]
-
-    open_quote = SubmittedQuoteFactory(account=account, lines=lines, notes="Includes onboarding.")
-    expiring = SubmittedQuoteFactory(account=account, submitted_at=timezone.now() - datetime.timedelta(days=6, hours=2))
-    in_cart = SubmittedQuoteFactory(account=account)
-    quote_services.cart_add(account=account, contact=contact, quote_ids=[in_cart.pk, expiring.pk])
-    accepted = SubmittedQuoteFactory(account=account, lines=lines)
-    with django_capture_on_commit_callbacks():
-        placed = quote_services.service_order_place(
-            order=draft_order(account=account, contact=contact, quotes=[accepted]), actor=contact
-        )
-    review = draft_order(account=account, contact=contact, quotes=[open_quote])
-    declined = quote_services.quote_decline(
-        quote=SubmittedQuoteFactory(account=account), actor=contact, comment="Too many seats this year."
-    )
-    expired = overdue(SubmittedQuoteFactory(account=account), by=datetime.timedelta(days=2))
-    withdrawn = quote_services.quote_withdraw(quote=SubmittedQuoteFactory(account=account), actor=staff)
-
-    invoice_lines = [(Decimal("25"), Decimal("1234567.89"), "Team plan, annual subscription for 25 seats")]
-
-    def issued(**fields):
-        with django_capture_on_commit_callbacks():
-            return invoice_services.invoice_issue(
-                invoice=draft_with_lines(account, lines=invoice_lines, tax_rate=Decimal("19.00"), **fields), actor=staff
-            )
-
-    open_invoice = issued()
-    overdue_invoice = issued()
-    overdue_invoice.due_date = timezone.localdate() - datetime.timedelta(days=12)
-    overdue_invoice.save(update_fields=["due_date"])
-    paid = invoice_services.invoice_mark_paid(invoice=issued(), actor=staff)
-    void = issued()
-    with django_capture_on_commit_callbacks():
-        credit_note = invoice_services.invoice_void(invoice=void, actor=staff, reason="Wrong seat count")
-
-    reset_path = f"/password-reset/{urlsafe_base64_encode(force_bytes(contact.pk))}/"
-    reset_path += f"{default_token_generator.make_token(contact)}/"
-    return {
-        "contact": contact,
-        "staff": staff,
-        "reset": reset_path,
-        "quotes": {
-            "open": open_quote,
-            "expiring": expiring,
-            "accepted": accepted,
-            "declined": declined,
-            "expired": expired,
-            "withdrawn": withdrawn,
-        },
-        "order_review": f"/quotes/orders/{review.pk}/",
-        "confirmation": f"/quotes/orders/{placed.pk}/confirmation/",
-        "invoices": {
-            "open": open_invoice,
-            "overdue": overdue_invoice,
-            "paid": paid,
-            "void": void,
-            "credit note": credit_note,
-        },
-    }
-
-
-def submit(page, button):
-    page.get_by_role("button", name=button).first.click()
-    page.wait_for_load_state()
 
 
 def visit_anonymous_pages(page, base, portal):
@@ -129,10 +40,10 @@ def visit_anonymous_pages(page, base, portal):
     yield "404 signed out"
 
 
-def sign_in(page, base, user_id):
+def sign_in(page, base, user_id, password):
     page.goto(base + "/")
     page.locator("#id_username").fill(user_id)
-    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").fill(password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/quotes/")
 
@@ -143,7 +54,7 @@ def submit_main_form(page):
 
 
 def visit_contact_pages(page, base, portal):
-    sign_in(page, base, portal["contact"].username)
+    sign_in(page, base, portal["contact"].username, portal["password"])
     for state in ["open", "accepted", "declined", "expired"]:
         page.goto(f"{base}/quotes/?state={state}")
         yield f"quotes: {state}"
@@ -201,7 +112,7 @@ def visit_contact_pages(page, base, portal):
 def visit_admin_pages(page, base, portal):
     page.goto(base + "/admin/login/")
     page.locator("#id_username").fill(portal["staff"].username)
-    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").fill(portal["password"])
     page.locator("#login-form [type=submit]").click()
     page.wait_for_url("**/admin/")
     page.goto(f"{base}/admin/quotes/quote/{portal['quotes']['open'].pk}/change/")
@@ -210,6 +121,31 @@ def visit_admin_pages(page, base, portal):
     yield "admin: new quote"
     page.goto(f"{base}/admin/invoices/invoice/{portal['invoices']['open'].pk}/change/")
     yield "admin: invoice"
+
+
+HEADER_ROWS = """
+() => {
+  const header = document.querySelector("header");
+  const boxes = [...header.querySelectorAll(".container > *")].map((item) => item.getBoundingClientRect());
+  boxes.sort((a, b) => a.top - b.top);
+  let rows = 0;
+  let bottom = -Infinity;
+  for (const box of boxes) {
+    if (box.top >= bottom - 1) rows += 1;
+    bottom = Math.max(bottom, box.bottom);
+  }
+  return {rows, height: header.getBoundingClientRect().height};
+}
+"""
+
+
+def header_problems(page, *, narrow: bool) -> str:
+    header = page.evaluate(HEADER_ROWS)
+    if not narrow and header["rows"] > 1:
+        return f"  the header takes {header['rows']} rows at 1280 px"
+    if narrow and header["height"] > 130:
+        return f"  the header is {header['height']} px high on a phone"
+    return ""
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -225,6 +161,27 @@ def test_every_page_is_accessible_and_fits_the_screen(new_context, live_server, 
         for name in visit(page, live_server.url, portal):
             assert page.locator("html").get_attribute("lang") == language, name
             problems = page_problems(page, narrow=narrow and not name.startswith("admin"))
+            if not name.startswith("admin"):
+                problems += header_problems(page, narrow=narrow)
             if problems:
                 failures.append(f"{name} ({page.url}):\n{problems}")
     assert not failures, f"{len(failures)} pages fail in {language} on a {viewport}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("language", LOCALES)
+def test_the_focused_control_has_a_solid_outline(new_context, live_server, portal, language):
+    page = new_context(viewport=VIEWPORTS["desktop"], locale=LOCALES[language]).new_page()
+    page.goto(live_server.url + "/")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        outline = page.evaluate(
+            "() => { const style = getComputedStyle(document.activeElement);"
+            " return [document.activeElement.tagName, style.outlineStyle, style.outlineWidth, style.outlineColor]; }"
+        )
+        assert outline[1:] == ["solid", "3px", "rgb(5, 44, 101)"], outline
+
+
+def test_german_text_is_hyphenated_not_broken_mid_word(new_context, live_server, portal):
+    page = new_context(viewport=VIEWPORTS["phone"], locale=LOCALES["de"]).new_page()
+    page.goto(live_server.url + "/")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('main p')).hyphens") == "auto"
