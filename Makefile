@@ -2,6 +2,7 @@
 #                    (PORT=8000; an embedded PostgreSQL under var/ unless DATABASE_URL is set)
 # make test        - install, lint, then run the whole suite on PostgreSQL and Redis
 # make reset-demo  - forget the embedded database, stored PDFs and queued tasks of `make run`
+# make screenshots - the main pages in English and German at 1280 and 375 px wide, into docs/screenshots/
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +13,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/billing_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 
-.PHONY: run reset-demo lint test soak bench deps system-deps check-services messages clean
+.PHONY: run reset-demo lint test soak bench deps system-deps check-services messages clean screenshots
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -80,6 +81,12 @@ bench: deps
 soak: $(VENV)/.dev
 	@$(MAKE) --no-print-directory check-services
 	$(PY) scripts/soak.py
+
+screenshots: $(VENV)/.dev
+	$(MAKE) --no-print-directory system-deps EXTRA_DEBIAN_PACKAGES="chromium"
+	@$(MAKE) --no-print-directory check-services
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(PY) -m pytest billing_portal/tests/test_screenshots.py -q
 
 messages: $(VENV)/.runtime
 	for app in accounts quotes invoices; do (cd $$app && ../$(PY) ../manage.py makemessages -l de --no-obsolete); done

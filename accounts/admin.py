@@ -7,6 +7,8 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from billing_portal.admin_inlines import LabelledTabularInline
+
 from . import (
     email_log_admin,  # noqa: F401  (replaces post-office's e-mail and attachment admins)
     services,
@@ -130,7 +132,7 @@ class UserAdmin(DjangoUserAdmin):
         return super().user_change_password(request, id, form_url)
 
 
-class InvoiceRecipientInline(admin.TabularInline):
+class InvoiceRecipientInline(LabelledTabularInline):
     model = InvoiceRecipient
     extra = 0
 

@@ -94,3 +94,6 @@ admin.site.unregister(Email)
 admin.site.register(Email, PortalEmailAdmin)
 admin.site.unregister(Attachment)
 admin.site.register(Attachment, PortalAttachmentAdmin)
+
+admin.site.site_header = _("Corporate Billing Portal")
+admin.site.site_title = _("Corporate Billing Portal")

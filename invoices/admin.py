@@ -4,11 +4,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from billing_portal.admin_inlines import LabelledTabularInline
+
 from . import services
 from .models import Invoice, InvoiceDelivery, InvoiceLine, InvoiceState
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(LabelledTabularInline):
     model = InvoiceLine
     extra = 1
     fields = ["position", "description", "product", "quantity", "unit_price", "line_total"]

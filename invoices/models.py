@@ -153,6 +153,15 @@ class Invoice(models.Model):
         return InvoiceStatus(self.status).label
 
     @property
+    def amount_due(self) -> Decimal:
+        """What the customer still owes on it: nothing on a paid or void invoice or on a credit note."""
+        return self.total if self.status in (InvoiceStatus.OPEN, InvoiceStatus.OVERDUE) else Decimal("0.00")
+
+    @property
+    def days_overdue(self) -> int:
+        return (timezone.localdate() - self.due_date).days if self.status == InvoiceStatus.OVERDUE else 0
+
+    @property
     def billing_address_lines(self) -> list[str]:
         return [line for line in self.billing_address.splitlines() if line]
 

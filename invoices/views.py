@@ -13,7 +13,11 @@ from .documents import INVOICE_PDF
 @billing_contact_required
 def invoice_list(request):
     invoices = selectors.invoice_list_for_account(account=request.account)
-    return render(request, "invoices/invoice_list.html", {"account": request.account, "invoices": invoices})
+    return render(
+        request,
+        "invoices/invoice_list.html",
+        {"account": request.account, "invoices": invoices, "limit": selectors.LIST_LIMIT},
+    )
 
 
 @require_GET

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.admin import AuditEntryInline
+from billing_portal.admin_inlines import LabelledTabularInline
 
 from . import services
 from .models import AdminContact, Product, Quote, QuoteLine, QuoteState, SeatAssignment, ServiceOrder
@@ -15,7 +16,7 @@ class ProductModelAdmin(admin.ModelAdmin):
     search_fields = ["sku", "name"]
 
 
-class QuoteLineInline(admin.TabularInline):
+class QuoteLineInline(LabelledTabularInline):
     model = QuoteLine
     extra = 1
     fields = ["product", "description", "seats", "term_months", "unit_price", "discount_percent", "line_total"]

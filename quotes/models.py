@@ -17,6 +17,7 @@ from billing_portal.money import money
 
 # A submitted quote stays open for exactly 7 × 24 hours.
 QUOTE_VALIDITY = timedelta(days=7)
+EXPIRY_WARNING = timedelta(hours=48)
 REMINDER_BEFORE_EXPIRY = timedelta(hours=48)
 
 
@@ -191,6 +192,12 @@ class Quote(models.Model):
     @property
     def is_open(self) -> bool:
         return self.is_open_at(timezone.now())
+
+    @property
+    def expires_soon(self) -> bool:
+        """Open, with less than EXPIRY_WARNING left: the portal marks it so that it is not missed."""
+        now = timezone.now()
+        return self.is_open_at(now) and self.expires_at - now < EXPIRY_WARNING
 
     @property
     def display_state(self) -> str:
