@@ -13,6 +13,7 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("language/", views.language_switch, name="language"),
+    path("session/keep-alive/", views.keep_alive, name="keep_alive"),
     path("account/switch/", views.account_switch, name="switch"),
     path("billing/", views.billing, name="billing"),
     path("billing/payment-method/", views.payment_method_edit, name="payment_method"),

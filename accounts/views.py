@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from . import services
-from .decorators import SESSION_ACCOUNT_KEY, billing_contact_required
+from .decorators import SESSION_ACCOUNT_KEY, SESSION_LOST_POST_KEY, billing_contact_required
 from .forms import (
     AddressForm,
     BillingContactForm,
@@ -40,7 +40,10 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
+        lost_post = self.request.session.pop(SESSION_LOST_POST_KEY, False)
         response = super().form_valid(form)
+        if lost_post:
+            messages.warning(self.request, _("Your session had ended, so nothing was done. Please try again."))
         # The portal speaks the language the contact chose last, on any device.
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
@@ -104,6 +107,12 @@ def language_switch(request):
         user.language = language
         user.save(update_fields=["language"])
     return response
+
+
+@billing_contact_required
+def keep_alive(request):
+    """Nothing but a signed-in request: it renews the session (SESSION_SAVE_EVERY_REQUEST)."""
+    return HttpResponse(status=204)
 
 
 @billing_contact_required
