@@ -36,7 +36,8 @@ class User(AbstractUser):
     username_key = models.CharField(_("canonical User ID"), max_length=450, unique=True, editable=False)
     email = models.EmailField(_("e-mail address"))
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[reject_non_ascii_digits])
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    # Blank until the contact picks a language in the portal; until then the browser's is used.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
 
     objects = PortalUserManager()
 

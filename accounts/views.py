@@ -44,14 +44,16 @@ class SignInView(auth_views.LoginView):
         response = super().form_valid(form)
         if lost_post:
             messages.warning(self.request, _("Your session had ended, so nothing was done. Please try again."))
-        # The portal speaks the language the contact chose last, on any device.
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            form.get_user().language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            samesite="Lax",
-        )
+        # The portal speaks the language the contact chose last, on any device; one who never
+        # chose keeps the browser's.
+        if language := form.get_user().language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                samesite="Lax",
+            )
         return response
 
     def get_default_redirect_url(self):

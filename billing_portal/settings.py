@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "billing_portal.middleware.PrivateNoStoreMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -212,7 +213,11 @@ CONTENT_SECURITY_POLICY = {
 # Internationalisation ----------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The portal's own words win over Django's (its "Speichern" over the admin's "Sichern"): catalogs in
+# LOCALE_PATHS come before every app's, and the first path listed wins.
+LOCALE_PATHS = [BASE_DIR / "locale"] + [
+    BASE_DIR / app / "locale" for app in LOCAL_APPS if (BASE_DIR / app / "locale").is_dir()
+]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -228,3 +228,28 @@ def test_an_existing_customer_accepts_the_invitation(
     assert account.billing_contact == nora
     page.goto(live_server.url + "/billing/")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_a_german_browser_gets_german_until_the_contacts_own_choice_takes_over(browser, live_server, contact, account):
+    contact.language = "en"
+    contact.save(update_fields=["language"])
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("button", name="Anmelden")).to_be_visible()
+    page.get_by_label("Benutzer-ID").fill(contact.username)
+    page.get_by_label("Passwort").fill("correct-horse-battery")
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("link", name="Quotes", exact=True)).to_be_visible()
+    context.close()
+
+
+def test_a_german_browser_stays_german_for_a_contact_who_never_chose(browser, live_server, contact, account):
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_label("Benutzer-ID").fill(contact.username)
+    page.get_by_label("Passwort").fill("correct-horse-battery")
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("link", name="Angebote", exact=True)).to_be_visible()
+    context.close()
