@@ -109,5 +109,14 @@ def service_order_for_account(*, account: CompanyAccount, pk: int) -> ServiceOrd
     return order
 
 
+def service_orders_for_account(*, account: CompanyAccount) -> QuerySet[ServiceOrder]:
+    """The account's placed service orders, newest first, each with its quotes."""
+    return (
+        ServiceOrder.objects.filter(account=account, state=ServiceOrder.State.PLACED)
+        .order_by("-placed_at", "-id")
+        .prefetch_related(Prefetch("quotes", queryset=Quote.objects.order_by("number").only("pk", "number")))
+    )
+
+
 def product_admin_suggestion(*, account: CompanyAccount) -> ProductAdmin | None:
     return ProductAdmin.objects.filter(account=account).order_by("-updated_at").first()

@@ -288,6 +288,16 @@ def order_confirmation(request, pk: int):
 
 
 @billing_contact_required
+def order_list(request):
+    page = Paginator(selectors.service_orders_for_account(account=request.account), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "quotes/order_list.html", {"account": request.account, "page": page, "orders": page.object_list}
+    )
+
+
+@billing_contact_required
 def order_receipt_pdf(request, pk: int):
     order = _get_order_for_account(request, pk)
     if not order.is_placed:

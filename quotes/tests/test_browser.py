@@ -6,6 +6,7 @@ import pytest
 from post_office.models import Email
 
 from quotes.models import Quote, QuoteState, ServiceOrder
+from quotes.services import service_order_place
 
 from .factories import SubmittedQuoteFactory, overdue
 from .helpers import draft_order
@@ -135,3 +136,16 @@ def test_another_accounts_quote_is_404(signed_in_page, other_account, live_serve
     for path in (f"/quotes/{quote.pk}/", f"/quotes/{quote.pk}/payment/", f"/quotes/{quote.pk}/decline/"):
         assert page.goto(live_server.url + path).status == 404
     assert Quote.objects.get(pk=quote.pk).state == QuoteState.SUBMITTED
+
+
+def test_a_receipt_is_found_again_from_the_accepted_quote(signed_in_page, live_server, account, contact):
+    quote = SubmittedQuoteFactory(account=account)
+    order = service_order_place(order=draft_order(account=account, contact=contact, quotes=[quote]), actor=contact)
+    page = signed_in_page
+    page.get_by_role("link", name="Orders").click()
+    expect_row = page.locator(f"#order-{order.number}")
+    assert expect_row.get_by_role("link", name=quote.number).is_visible()
+    page.goto(live_server.url + f"/quotes/{quote.pk}/")
+    page.get_by_role("link", name=f"service order {order.number}").click()
+    page.wait_for_url(f"**/quotes/orders/#order-{order.number}")
+    assert page.get_by_role("link", name=f"Receipt {order.receipt_number} (PDF)").is_visible()
