@@ -14,7 +14,7 @@ from accounts.forms import AddressForm
 from billing_portal import pdf
 
 from . import selectors, services
-from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm
+from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm, SaveAsDefaultForm
 from .models import Quote, ServiceOrder
 
 PAGE_SIZE = 50
@@ -176,6 +176,23 @@ def cart_review(request):
     )
 
 
+def _error_summary(forms) -> list[dict]:
+    """Each error of the page once, with the id of the field it belongs to (the form's top for the rest)."""
+    summary = []
+    for form in forms:
+        for name, errors in form.errors.items():
+            field = form[name] if name in form.fields else None
+            for message in errors:
+                summary.append(
+                    {
+                        "id": field.id_for_label if field else "checkout-form",
+                        "label": field.label if field else "",
+                        "message": message,
+                    }
+                )
+    return summary
+
+
 def _checkout(request, *, quotes: list[Quote], back_url: str):
     account = request.account
     admin = selectors.product_admin_suggestion(account=account)
@@ -188,12 +205,13 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
     admin_form = AdminContactForm(data, initial=initial, prefix="admin", account=account)
     payment_form = CheckoutPaymentForm(data, account=account)
     address_form = AddressForm(data, instance=account, prefix="address")
+    save_form = SaveAsDefaultForm(data)
+    forms = [admin_form, payment_form, address_form, save_form]
     closed = [quote for quote in quotes if not quote.is_open]
-    if (
-        request.method == "POST"
-        and not closed
-        and all([admin_form.is_valid(), payment_form.is_valid(), address_form.is_valid()])
-    ):
+    # Every form is validated (not all() over a generator, which stops at the first invalid one), so
+    # that every error shows at once.
+    valid = [form.is_valid() for form in forms] if request.method == "POST" else [False]
+    if request.method == "POST" and not closed and all(valid):
         try:
             order = services.service_order_draft_create(
                 account=account,
@@ -201,6 +219,7 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
                 quote_ids=[quote.pk for quote in quotes],
                 payment_values=payment_form.account_values(),
                 address_values=address_form.cleaned_data,
+                save_as_default=save_form.as_default,
                 **admin_form.cleaned_data,
             )
         except services.QuoteError as error:
@@ -220,6 +239,8 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
             "admin_form": admin_form,
             "form": payment_form,
             "address_form": address_form,
+            "save_form": save_form,
+            "errors": _error_summary(forms),
             "total": sum(quote.total for quote in quotes),
             "currency": quotes[0].currency,
         },

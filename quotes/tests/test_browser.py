@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 from post_office.models import Email
 
 from quotes.models import Quote, QuoteState, ServiceOrder
@@ -149,3 +150,21 @@ def test_a_receipt_is_found_again_from_the_accepted_quote(signed_in_page, live_s
     page.get_by_role("link", name=f"service order {order.number}").click()
     page.wait_for_url(f"**/quotes/orders/#order-{order.number}")
     assert page.get_by_role("link", name=f"Receipt {order.receipt_number} (PDF)").is_visible()
+
+
+def test_the_payment_page_reports_every_error_at_once_and_leads_to_each_field(signed_in_page, live_server, account):
+    quote = SubmittedQuoteFactory(account=account)
+    page = signed_in_page
+    page.goto(live_server.url + f"/quotes/{quote.pk}/payment/")
+    page.get_by_label("Credit/debit card").check()
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("Security code").fill("123")
+    page.get_by_label("Postal code").fill("")
+    page.get_by_role("button", name="Save and Proceed to Service Order").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Please correct 4 errors:")
+    summary.get_by_role("link", name=re.compile("^Expiry month")).click()
+    expect(page.get_by_label("Expiry month")).to_be_focused()
+    expect(page.get_by_label("Card number")).to_have_value("4242 4242 4242 4242")
+    expect(page.get_by_label("Use for this order only")).to_be_checked()

@@ -27,6 +27,7 @@ def form_data(**overrides):
         "address-postal_code": "10001",
         "address-city": "New York",
         "address-region": "NY",
+        "save_as": "default",
     }
     return {**data, **overrides}
 
