@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
 
 from billing_portal.validators import ascii_digits_only, reject_non_ascii_digits
 
@@ -35,7 +37,7 @@ class User(AbstractUser):
     # Filled from `username` on every save; sign-in, lock-out and password reset compare only this.
     username_key = models.CharField(_("canonical User ID"), max_length=450, unique=True, editable=False)
     email = models.EmailField(_("e-mail address"))
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[reject_non_ascii_digits])
+    phone = PhoneNumberField(_("phone"), blank=True, validators=[reject_non_ascii_digits])
     # Blank until the contact picks a language in the portal; until then the browser's is used.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
 
@@ -106,12 +108,11 @@ class CompanyAccount(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20, validators=[reject_non_ascii_digits])
     city = models.CharField(_("city"), max_length=100)
     region = models.CharField(_("state/region"), max_length=100, blank=True)
-    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. US or DE."))
-    phone = models.CharField(
+    country = CountryField(_("country"))
+    phone = PhoneNumberField(
         _("phone"),
-        max_length=20,
         blank=True,
-        help_text=_("E.164, e.g. +14155550100."),
+        help_text=_("With the country code, e.g. +1 415 555 0100."),
         validators=[reject_non_ascii_digits],
     )
 
@@ -167,7 +168,7 @@ class CompanyAccount(models.Model):
     @property
     def address_lines(self) -> list[str]:
         city_line = " ".join(part for part in (self.postal_code, self.city, self.region) if part)
-        return [line for line in (self.address_line1, self.address_line2, city_line, self.country) if line]
+        return [line for line in (self.address_line1, self.address_line2, city_line, self.country.code) if line]
 
     @property
     def payment_method_display(self) -> str:

@@ -114,7 +114,7 @@ def language_switch(request):
 @billing_contact_required
 def keep_alive(request):
     """Nothing but a signed-in request: it renews the session (SESSION_SAVE_EVERY_REQUEST)."""
-    return HttpResponse(status=204)
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @billing_contact_required

@@ -47,6 +47,8 @@ THIRD_PARTY_APPS = [
     "post_office",
     "axes",
     "csp",
+    "phonenumber_field",
+    "django_countries",
 ]
 LOCAL_APPS = [
     "billing_portal",
@@ -221,6 +223,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"] + [
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+
+# Phone numbers are stored as E.164 and shown as people write them: +1 415-555-0100.
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
 # E-mail -------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Corporate Billing Portal <billing@portal.example>")

@@ -45,7 +45,7 @@ class AdminContactForm(forms.Form):
         self.helper = PortalFormHelper()
         for field in self.fields.values():
             field.validators.append(reject_control_characters)
-        self.fields["admin_phone"].region = account.country
+        self.fields["admin_phone"].region = str(account.country)
 
 
 class CheckoutPaymentForm(PaymentMethodForm):
