@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, resolve_url
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -57,6 +58,8 @@ def billing_contact_required(view):
         if request.account.pk != current_id:
             request.session[SESSION_ACCOUNT_KEY] = request.account.pk
         request.accounts = accounts
-        return view(request, *args, **kwargs)
+        # Every time on the page in the account's own zone; the thread serves other accounts next.
+        with timezone.override(request.account.zone):
+            return view(request, *args, **kwargs)
 
     return wrapper

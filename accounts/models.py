@@ -1,3 +1,6 @@
+import zoneinfo
+
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -8,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
+from phonenumbers import timezone as phonenumber_time_zones
 
 from billing_portal.validators import ascii_digits_only, reject_non_ascii_digits
 
@@ -79,6 +83,20 @@ class BillingInterval(models.TextChoices):
     ANNUAL = "annual", _("Annual")
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+def country_time_zone(country: str) -> str:
+    """The main time zone of a country: that of its example landline number (phonenumbers' data), else UTC."""
+    try:
+        example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.FIXED_LINE)
+    except Exception:
+        example = None
+    zones = phonenumber_time_zones.time_zones_for_geographical_number(example) if example else ()
+    return next((zone for zone in zones if zone in zoneinfo.available_timezones()), "UTC")
+
+
 class CompanyAccountQuerySet(models.QuerySet):
     def for_contact(self, user):
         return self.filter(billing_contact=user, is_active=True)
@@ -114,6 +132,13 @@ class CompanyAccount(models.Model):
         blank=True,
         help_text=_("With the country code, e.g. +1 415 555 0100."),
         validators=[reject_non_ascii_digits],
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        choices=time_zone_choices,
+        help_text=_("Times in the portal are shown in this zone. Blank: the country's main time zone."),
     )
 
     payment_method = models.CharField(
@@ -160,6 +185,10 @@ class CompanyAccount(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.number})"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone or country_time_zone(str(self.country)))
 
     @property
     def is_us(self) -> bool:

@@ -223,6 +223,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"] + [
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Date-times name their zone (the account's, on signed-in pages).
+FORMAT_MODULE_PATH = ["billing_portal.formats"]
 
 # Phone numbers are stored as E.164 and shown as people write them: +1 415-555-0100.
 PHONENUMBER_DB_FORMAT = "E164"

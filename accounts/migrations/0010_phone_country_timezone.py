@@ -1,3 +1,4 @@
+import accounts.models
 import billing_portal.validators
 import django_countries.fields
 import phonenumber_field.modelfields
@@ -47,6 +48,17 @@ class Migration(migrations.Migration):
                 region=None,
                 validators=[billing_portal.validators.reject_non_ascii_digits],
                 verbose_name="phone",
+            ),
+        ),
+        migrations.AddField(
+            model_name="companyaccount",
+            name="time_zone",
+            field=models.CharField(
+                blank=True,
+                choices=accounts.models.time_zone_choices,
+                help_text="Times in the portal are shown in this zone. Blank: the country's main time zone.",
+                max_length=64,
+                verbose_name="time zone",
             ),
         ),
     ]

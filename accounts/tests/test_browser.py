@@ -1,5 +1,6 @@
 """The sign-in and billing flows as a billing contact clicks them, in Chromium."""
 
+import datetime
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from post_office.models import Email
 
 from accounts.models import InvoiceRecipient
 from accounts.tests.factories import CompanyAccountFactory, UserFactory
+from quotes.tests.factories import SubmittedQuoteFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -255,3 +257,14 @@ def test_a_german_browser_stays_german_for_a_contact_who_never_chose(browser, li
     page.get_by_role("button", name="Anmelden").click()
     expect(page.get_by_role("link", name="Angebote", exact=True)).to_be_visible()
     context.close()
+
+
+def test_times_show_in_the_accounts_zone_with_the_zone_named(signed_in_page, live_server, account):
+    account.time_zone = "Europe/Berlin"
+    account.save(update_fields=["time_zone"])
+    quote = SubmittedQuoteFactory(account=account)
+    noon = datetime.datetime(2030, 1, 15, 12, 0, tzinfo=datetime.UTC)
+    type(quote).objects.filter(pk=quote.pk).update(submitted_at=noon - datetime.timedelta(days=7), expires_at=noon)
+    page = signed_in_page
+    page.reload()
+    expect(page.locator("#quotes")).to_contain_text("Jan. 15, 2030, 1 p.m. CET")
