@@ -1,4 +1,5 @@
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,8 +7,9 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import Resolver404, resolve, reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -131,7 +133,24 @@ def account_switch(request):
         raise Http404
     request.session[SESSION_ACCOUNT_KEY] = account.pk
     messages.success(request, _("You are now working in %(account)s.") % {"account": account})
-    return redirect("quotes:list")
+    return redirect(_same_page_in_another_account(request, request.POST.get("next", "")))
+
+
+# A page of one quote, invoice or order belongs to the account left behind: its section's list instead.
+SECTION_HOME = {"quotes": "quotes:list", "invoices": "invoices:list", "accounts": "accounts:billing"}
+
+
+def _same_page_in_another_account(request, next_url: str) -> str:
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return reverse("quotes:list")
+    parts = urlsplit(next_url)
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return reverse("quotes:list")
+    if match.kwargs or match.app_name not in SECTION_HOME:
+        return reverse(SECTION_HOME.get(match.app_name, "quotes:list"))
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @billing_contact_required

@@ -64,8 +64,11 @@ def test_switching_account(signed_in_page, live_server, contact, account):
     page = signed_in_page
     page.goto(live_server.url + "/billing/")
     page.get_by_label("Account").select_option(label=f"Second Company ({second.number})")
+    # Choosing is not switching (WCAG 3.2.2): only the button switches, and the page stays the same.
+    expect(page.get_by_role("heading", level=1)).to_contain_text(account.number)
+    page.get_by_role("button", name="Switch").click()
     expect(page.get_by_text("You are now working in")).to_be_visible()
-    page.get_by_role("link", name="Billing").click()
+    expect(page).to_have_url(re.compile("/billing/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(second.number)
 
 
