@@ -22,6 +22,9 @@ urlpatterns = [
     path("billing/purchase-order/", views.purchase_order_edit, name="purchase_order"),
     path("billing/recipients/add/", views.recipient_add, name="recipient_add"),
     path("billing/recipients/<int:pk>/remove/", views.recipient_remove, name="recipient_remove"),
+    path(
+        "billing/recipients/<int:pk>/remove/confirm/", views.recipient_remove_confirm, name="recipient_remove_confirm"
+    ),
     path("billing/requests/new/", views.request_new, name="request_new"),
     path("billing/contact/", views.billing_contact_edit, name="billing_contact"),
     path("billing/email/", views.email_change, name="email_change"),

@@ -255,6 +255,12 @@ def recipient_add(request):
     )
 
 
+@billing_contact_required
+def recipient_remove_confirm(request, pk: int):
+    recipient = get_object_or_404(InvoiceRecipient, pk=pk, account=request.account)
+    return render(request, "accounts/recipient_remove.html", {"account": request.account, "recipient": recipient})
+
+
 @require_POST
 @billing_contact_required
 def recipient_remove(request, pk: int):

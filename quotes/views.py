@@ -78,7 +78,8 @@ def quote_detail(request, pk: int):
 
 @billing_contact_required
 def quote_decline(request, pk: int):
-    quote = _get_quote_for_account(request, pk)
+    # With its total: the page says what is being declined.
+    quote = get_object_or_404(selectors.with_totals(Quote.objects.visible_to(request.account)), pk=pk)
     if request.method == "GET" and not quote.is_open:
         return redirect("quotes:detail", pk=quote.pk)
     form = DeclineForm(request.POST or None)

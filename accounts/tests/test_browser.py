@@ -147,6 +147,7 @@ def test_adding_and_removing_invoice_recipients(signed_in_page, live_server, acc
     page.get_by_label("E-mail address").fill("ap@customer.example")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#recipients")).to_contain_text("ap@customer.example")
+    page.get_by_role("link", name="Remove ap@customer.example").click()
     page.get_by_role("button", name="Remove ap@customer.example").click()
     expect(page.locator("#recipients")).to_contain_text("No further recipients.")
     assert not InvoiceRecipient.objects.exists()
@@ -271,3 +272,14 @@ def test_times_show_in_the_accounts_zone_with_the_zone_named(signed_in_page, liv
     page = signed_in_page
     page.reload()
     expect(page.locator("#quotes")).to_contain_text("Jan. 15, 2030, 1 p.m. CET")
+
+
+def test_removing_a_recipient_asks_first(signed_in_page, live_server, account):
+    InvoiceRecipient.objects.create(account=account, email="ap@acme.example")
+    page = signed_in_page
+    page.goto(live_server.url + "/billing/")
+    page.get_by_role("link", name="Remove ap@acme.example").click()
+    expect(page.get_by_text("ap@acme.example will no longer receive invoices.")).to_be_visible()
+    page.get_by_role("button", name="Remove ap@acme.example").click()
+    expect(page.get_by_text("ap@acme.example no longer receives invoices.")).to_be_visible()
+    assert not InvoiceRecipient.objects.exists()

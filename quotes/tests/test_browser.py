@@ -169,3 +169,11 @@ def test_the_payment_page_reports_every_error_at_once_and_leads_to_each_field(si
     expect(page.get_by_label("Expiry month")).to_be_focused()
     expect(page.get_by_label("Card number")).to_have_value("4242 4242 4242 4242")
     expect(page.get_by_label("Use for this order only")).to_be_checked()
+
+
+def test_declining_says_what_is_declined_and_that_it_cannot_be_undone(signed_in_page, live_server, account):
+    quote = SubmittedQuoteFactory(account=account)
+    page = signed_in_page
+    page.goto(live_server.url + f"/quotes/{quote.pk}/decline/")
+    expect(page.locator("#decline-warning")).to_contain_text(f"{quote.number} over 600.00 USD")
+    expect(page.locator("#decline-warning")).to_contain_text("This cannot be undone")
