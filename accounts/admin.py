@@ -169,7 +169,18 @@ class CompanyAccountAdmin(admin.ModelAdmin):
         ),
         (
             _("Address"),
-            {"fields": ["address_line1", "address_line2", "postal_code", "city", "region", "country", "phone"]},
+            {
+                "fields": [
+                    "address_line1",
+                    "address_line2",
+                    "postal_code",
+                    "city",
+                    "region",
+                    "country",
+                    "phone",
+                    "time_zone",
+                ]
+            },
         ),
         (
             _("Payment"),

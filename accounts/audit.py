@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from phonenumber_field.phonenumber import PhoneNumber
 
 from .models import AuditEntry, CompanyAccount, User
 
@@ -58,6 +59,8 @@ def _jsonable(value: Any) -> Any:
         return value
     if isinstance(value, (list, tuple)):
         return [_jsonable(item) for item in value]
+    if isinstance(value, PhoneNumber):
+        return value.as_e164 if value.is_valid() else value.raw_input  # as stored, not as shown
     return str(value)
 
 

@@ -1,14 +1,37 @@
 from functools import wraps
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .models import CompanyAccount
 
 SESSION_ACCOUNT_KEY = "account_id"
+# Set when a form was sent after the session had ended; the sign-in that follows says so.
+SESSION_LOST_POST_KEY = "lost_post"
+
+
+def _form_page(request) -> str:
+    """The page that held the form, so that signing in again leads back to it rather than to a POST-only URL."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def redirect_to_sign_in(request):
+    if request.method != "POST":
+        return redirect_to_login(request.get_full_path())
+    request.session[SESSION_LOST_POST_KEY] = True
+    messages.warning(request, _("Your session had ended. Please sign in again."))
+    return redirect_to_login(_form_page(request))
 
 
 def billing_contact_required(view):
@@ -22,7 +45,7 @@ def billing_contact_required(view):
     def wrapper(request, *args, **kwargs):
         user = request.user
         if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return redirect_to_sign_in(request)
         if user.is_staff:
             return redirect("admin:index")
         accounts = list(CompanyAccount.objects.for_contact(user).select_related("account_manager"))
@@ -35,6 +58,8 @@ def billing_contact_required(view):
         if request.account.pk != current_id:
             request.session[SESSION_ACCOUNT_KEY] = request.account.pk
         request.accounts = accounts
-        return view(request, *args, **kwargs)
+        # Every time on the page in the account's own zone; the thread serves other accounts next.
+        with timezone.override(request.account.zone):
+            return view(request, *args, **kwargs)
 
     return wrapper

@@ -318,7 +318,7 @@ class AddressForm(forms.ModelForm):
     def clean_postal_code(self):
         postal_code = self.cleaned_data["postal_code"]
         reject_non_ascii_digits(postal_code)
-        pattern, example = NUMERIC_POSTAL_CODES.get(self.instance.country, (None, None))
+        pattern, example = NUMERIC_POSTAL_CODES.get(str(self.instance.country), (None, None))
         if postal_code and pattern and not re.fullmatch(pattern, postal_code):
             raise ValidationError(
                 _("Enter a valid postal code, e.g. %(example)s."),
@@ -362,7 +362,7 @@ class PhoneForm(forms.Form):
         kwargs.setdefault("initial", {"phone": account.phone})
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
-        self.fields["phone"].region = account.country
+        self.fields["phone"].region = str(account.country)
 
 
 class InvoiceRecipientForm(forms.Form):

@@ -1,3 +1,6 @@
+import zoneinfo
+
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -6,6 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
+from phonenumbers import timezone as phonenumber_time_zones
 
 from billing_portal.validators import ascii_digits_only, reject_non_ascii_digits
 
@@ -35,8 +41,9 @@ class User(AbstractUser):
     # Filled from `username` on every save; sign-in, lock-out and password reset compare only this.
     username_key = models.CharField(_("canonical User ID"), max_length=450, unique=True, editable=False)
     email = models.EmailField(_("e-mail address"))
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[reject_non_ascii_digits])
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    phone = PhoneNumberField(_("phone"), blank=True, validators=[reject_non_ascii_digits])
+    # Blank until the contact picks a language in the portal; until then the browser's is used.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
 
     objects = PortalUserManager()
 
@@ -76,6 +83,20 @@ class BillingInterval(models.TextChoices):
     ANNUAL = "annual", _("Annual")
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+def country_time_zone(country: str) -> str:
+    """The main time zone of a country: that of its example landline number (phonenumbers' data), else UTC."""
+    try:
+        example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.FIXED_LINE)
+    except Exception:
+        example = None
+    zones = phonenumber_time_zones.time_zones_for_geographical_number(example) if example else ()
+    return next((zone for zone in zones if zone in zoneinfo.available_timezones()), "UTC")
+
+
 class CompanyAccountQuerySet(models.QuerySet):
     def for_contact(self, user):
         return self.filter(billing_contact=user, is_active=True)
@@ -105,13 +126,19 @@ class CompanyAccount(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20, validators=[reject_non_ascii_digits])
     city = models.CharField(_("city"), max_length=100)
     region = models.CharField(_("state/region"), max_length=100, blank=True)
-    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. US or DE."))
-    phone = models.CharField(
+    country = CountryField(_("country"))
+    phone = PhoneNumberField(
         _("phone"),
-        max_length=20,
         blank=True,
-        help_text=_("E.164, e.g. +14155550100."),
+        help_text=_("With the country code, e.g. +1 415 555 0100."),
         validators=[reject_non_ascii_digits],
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        choices=time_zone_choices,
+        help_text=_("Times in the portal are shown in this zone. Blank: the country's main time zone."),
     )
 
     payment_method = models.CharField(
@@ -160,13 +187,17 @@ class CompanyAccount(models.Model):
         return f"{self.name} ({self.number})"
 
     @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone or country_time_zone(str(self.country)))
+
+    @property
     def is_us(self) -> bool:
         return self.country == "US"
 
     @property
     def address_lines(self) -> list[str]:
         city_line = " ".join(part for part in (self.postal_code, self.city, self.region) if part)
-        return [line for line in (self.address_line1, self.address_line2, city_line, self.country) if line]
+        return [line for line in (self.address_line1, self.address_line2, city_line, self.country.code) if line]
 
     @property
     def payment_method_display(self) -> str:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("language/", views.language_switch, name="language"),
+    path("session/keep-alive/", views.keep_alive, name="keep_alive"),
     path("account/switch/", views.account_switch, name="switch"),
     path("billing/", views.billing, name="billing"),
     path("billing/payment-method/", views.payment_method_edit, name="payment_method"),
@@ -21,6 +22,9 @@ urlpatterns = [
     path("billing/purchase-order/", views.purchase_order_edit, name="purchase_order"),
     path("billing/recipients/add/", views.recipient_add, name="recipient_add"),
     path("billing/recipients/<int:pk>/remove/", views.recipient_remove, name="recipient_remove"),
+    path(
+        "billing/recipients/<int:pk>/remove/confirm/", views.recipient_remove_confirm, name="recipient_remove_confirm"
+    ),
     path("billing/requests/new/", views.request_new, name="request_new"),
     path("billing/contact/", views.billing_contact_edit, name="billing_contact"),
     path("billing/email/", views.email_change, name="email_change"),

@@ -1,4 +1,5 @@
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,8 +7,9 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import Resolver404, resolve, reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -15,7 +17,7 @@ from django.views.i18n import set_language
 
 from . import services
 from .audit import AuditAction
-from .decorators import SESSION_ACCOUNT_KEY, billing_contact_required
+from .decorators import SESSION_ACCOUNT_KEY, SESSION_LOST_POST_KEY, billing_contact_required
 from .forms import (
     AddressForm,
     BillingContactForm,
@@ -41,15 +43,20 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
+        lost_post = self.request.session.pop(SESSION_LOST_POST_KEY, False)
         response = super().form_valid(form)
-        # The portal speaks the language the contact chose last, on any device.
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            form.get_user().language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            samesite="Lax",
-        )
+        if lost_post:
+            messages.warning(self.request, _("Your session had ended, so nothing was done. Please try again."))
+        # The portal speaks the language the contact chose last, on any device; one who never
+        # chose keeps the browser's.
+        if language := form.get_user().language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                samesite="Lax",
+            )
         return response
 
     def get_default_redirect_url(self):
@@ -108,6 +115,12 @@ def language_switch(request):
 
 
 @billing_contact_required
+def keep_alive(request):
+    """Nothing but a signed-in request: it renews the session (SESSION_SAVE_EVERY_REQUEST)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@billing_contact_required
 def baseline(request):
     """The cheapest signed-in page: the floor that load measurements compare every page with."""
     return HttpResponse("ok", content_type="text/plain")
@@ -121,7 +134,24 @@ def account_switch(request):
         raise Http404
     request.session[SESSION_ACCOUNT_KEY] = account.pk
     messages.success(request, _("You are now working in %(account)s.") % {"account": account})
-    return redirect("quotes:list")
+    return redirect(_same_page_in_another_account(request, request.POST.get("next", "")))
+
+
+# A page of one quote, invoice or order belongs to the account left behind: its section's list instead.
+SECTION_HOME = {"quotes": "quotes:list", "invoices": "invoices:list", "accounts": "accounts:billing"}
+
+
+def _same_page_in_another_account(request, next_url: str) -> str:
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return reverse("quotes:list")
+    parts = urlsplit(next_url)
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return reverse("quotes:list")
+    if match.kwargs or match.app_name not in SECTION_HOME:
+        return reverse(SECTION_HOME.get(match.app_name, "quotes:list"))
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @billing_contact_required
@@ -227,6 +257,12 @@ def recipient_add(request):
             account=request.account, actor=request.user, email=f.cleaned_data["email"]
         ),
     )
+
+
+@billing_contact_required
+def recipient_remove_confirm(request, pk: int):
+    recipient = get_object_or_404(InvoiceRecipient, pk=pk, account=request.account)
+    return render(request, "accounts/recipient_remove.html", {"account": request.account, "recipient": recipient})
 
 
 @require_POST

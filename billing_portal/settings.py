@@ -47,6 +47,8 @@ THIRD_PARTY_APPS = [
     "post_office",
     "axes",
     "csp",
+    "phonenumber_field",
+    "django_countries",
 ]
 LOCAL_APPS = [
     "billing_portal",
@@ -69,6 +71,7 @@ MIDDLEWARE = [
     "billing_portal.middleware.PrivateNoStoreMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -215,10 +218,20 @@ CONTENT_SECURITY_POLICY = {
 # Internationalisation ----------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The portal's own words win over Django's (its "Speichern" over the admin's "Sichern"): catalogs in
+# LOCALE_PATHS come before every app's, and the first path listed wins.
+LOCALE_PATHS = [BASE_DIR / "locale"] + [
+    BASE_DIR / app / "locale" for app in LOCAL_APPS if (BASE_DIR / app / "locale").is_dir()
+]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Date-times name their zone (the account's, on signed-in pages).
+FORMAT_MODULE_PATH = ["billing_portal.formats"]
+
+# Phone numbers are stored as E.164 and shown as people write them: +1 415-555-0100.
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
 # E-mail -------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Corporate Billing Portal <billing@portal.example>")

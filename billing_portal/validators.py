@@ -27,9 +27,10 @@ def has_non_ascii_digit(value: str) -> bool:
     return any(char.isdigit() and not ("0" <= char <= "9") for char in value)
 
 
-def reject_non_ascii_digits(value: str) -> None:
+def reject_non_ascii_digits(value) -> None:
     """For text that may hold digits among other characters (a phone number, a postal code)."""
-    if has_non_ascii_digit(value):
+    # A parsed phone number reads ４ as 4: what was typed is what counts.
+    if has_non_ascii_digit(str(getattr(value, "raw_input", value))):
         raise ValidationError(NOT_ASCII_DIGITS, code="digits")
 
 

@@ -43,6 +43,13 @@ class QuoteAdmin(admin.ModelAdmin):
     autocomplete_fields = ["account", "account_manager"]
     inlines = [QuoteLineInline, AuditEntryInline]
     actions = ["submit_to_customer", "withdraw"]
+
+    def get_actions(self, request):
+        # Only drafts may be deleted, one by one from their page: a bulk delete would meet submitted quotes.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     date_hierarchy = "submitted_at"
     editable_fields = ["account", "account_manager", "currency", "notes"]
     state_fields = [

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.forms import PaymentMethodForm, PhoneField
+from accounts.forms import NoEchoTextInput, PaymentMethodForm, PhoneField
 from accounts.models import CompanyAccount, PaymentMethod
 from billing_portal.forms import PortalFormHelper, reject_control_characters
 
@@ -46,23 +46,39 @@ class AdminContactForm(forms.Form):
         self.helper = PortalFormHelper()
         for field in self.fields.values():
             field.validators.append(reject_control_characters)
-        self.fields["admin_phone"].region = account.country
+        self.fields["admin_phone"].region = str(account.country)
 
 
 class CheckoutPaymentForm(PaymentMethodForm):
     """The Billing page's payment form, where the card or bank account on file may be kept as it is."""
 
+    # Typed again after an error elsewhere on the page (a postal code) only if they were valid themselves.
+    SECRET_FIELDS = ("card_number", "card_cvc", "bank_account_number")
+
+    @sensitive_variables()
+    def _typed(self, *names: str) -> bool:
+        # The raw input: a number that failed validation was still typed, and means "a new card".
+        return any(str(self.data.get(self.add_prefix(name), "")).strip() for name in names)
+
     @sensitive_variables()
     def keeps_current(self) -> bool:
-        data = self.cleaned_data
-        method = data.get("payment_method")
+        method = self.cleaned_data.get("payment_method")
         if method != self.account.payment_method:
             return False
         if method == PaymentMethod.CARD:
-            return bool(self.account.card_last4) and not (data.get("card_number") or data.get("card_cvc"))
+            return bool(self.account.card_last4) and not self._typed("card_number", "card_cvc")
         if method == PaymentMethod.DIRECT_DEBIT:
-            return bool(self.account.bank_account_last4) and not data.get("bank_account_number")
+            return bool(self.account.bank_account_last4) and not self._typed("bank_account_number")
         return True
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for name in self.SECRET_FIELDS:
+            field = self.fields[name]
+            if name not in self.errors and isinstance(field.widget, NoEchoTextInput):
+                field.widget = forms.TextInput(attrs=field.widget.attrs)
 
     def clean(self):
         if self.keeps_current():
@@ -72,6 +88,24 @@ class CheckoutPaymentForm(PaymentMethodForm):
     @sensitive_variables()
     def account_values(self) -> dict:
         return {} if self.keeps_current() else super().account_values()
+
+
+class SaveAsDefaultForm(forms.Form):
+    """Whether the payment method and address of a service order also become the account's own."""
+
+    ORDER_ONLY = "order"
+    DEFAULT = "default"
+
+    save_as = forms.ChoiceField(
+        label=_("Payment method and billing address"),
+        choices=[(ORDER_ONLY, _("Use for this order only")), (DEFAULT, _("Also save as the account's default"))],
+        widget=forms.RadioSelect,
+        initial=ORDER_ONLY,
+    )
+
+    @property
+    def as_default(self) -> bool:
+        return self.cleaned_data["save_as"] == self.DEFAULT
 
 
 class PlaceOrderForm(forms.Form):

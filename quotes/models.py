@@ -11,9 +11,11 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.models import CompanyAccount, PaymentMethod
 from billing_portal.money import money
+from billing_portal.validators import reject_non_ascii_digits
 
 # A submitted quote stays open for exactly 7 × 24 hours.
 QUOTE_VALIDITY = timedelta(days=7)
@@ -319,7 +321,7 @@ class ServiceOrder(models.Model):
     quotes = models.ManyToManyField(Quote, verbose_name=_("quotes"), related_name="service_orders")
     admin_name = models.CharField(_("admin name"), max_length=200)
     admin_email = models.EmailField(_("admin e-mail"))
-    admin_phone = models.CharField(_("admin phone"), max_length=40, blank=True)
+    admin_phone = PhoneNumberField(_("admin phone"), blank=True, validators=[reject_non_ascii_digits])
     payment_method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod.choices)
     payment_display = models.CharField(_("payment method (masked)"), max_length=200)
     billing_address = models.TextField(_("billing address"))
@@ -392,7 +394,7 @@ class AdminContact(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail address"))
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = PhoneNumberField(_("phone"), blank=True, validators=[reject_non_ascii_digits])
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

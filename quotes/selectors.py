@@ -110,5 +110,15 @@ def service_order_for_account(*, account: CompanyAccount, pk: int) -> ServiceOrd
     return order
 
 
+def service_orders_for_account(*, account: CompanyAccount) -> QuerySet[ServiceOrder]:
+    """The account's placed service orders, newest first, each with its quotes."""
+    return (
+        ServiceOrder.objects.visible_to(account)
+        .filter(state=ServiceOrder.State.PLACED)
+        .order_by("-placed_at", "-id")
+        .prefetch_related(Prefetch("quotes", queryset=Quote.objects.order_by("number").only("pk", "number")))
+    )
+
+
 def admin_contact_suggestion(*, account: CompanyAccount) -> AdminContact | None:
     return AdminContact.objects.filter(account=account).order_by("-updated_at").first()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cart/save/", views.cart_save, name="cart_save"),
     path("cart/review/", views.cart_review, name="cart_review"),
     path("cart/payment/", views.cart_checkout, name="cart_checkout"),
+    path("orders/", views.order_list, name="orders"),
     path("orders/<int:pk>/", views.order_review, name="order_review"),
     path("orders/<int:pk>/place/", views.order_place, name="order_place"),
     path("orders/<int:pk>/confirmation/", views.order_confirmation, name="order_confirmation"),

@@ -15,7 +15,7 @@ from billing_portal import documents, pdf
 
 from . import selectors, services
 from .documents import RECEIPT_PDF
-from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm
+from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm, SaveAsDefaultForm
 from .models import Quote, ServiceOrder
 
 PAGE_SIZE = 50
@@ -79,7 +79,8 @@ def quote_detail(request, pk: int):
 
 @billing_contact_required
 def quote_decline(request, pk: int):
-    quote = _get_quote_for_account(request, pk)
+    # With its total: the page says what is being declined.
+    quote = get_object_or_404(selectors.with_totals(Quote.objects.visible_to(request.account)), pk=pk)
     if request.method == "GET" and not quote.is_open:
         return redirect("quotes:detail", pk=quote.pk)
     form = DeclineForm(request.POST or None)
@@ -177,6 +178,23 @@ def cart_review(request):
     )
 
 
+def _error_summary(forms) -> list[dict]:
+    """Each error of the page once, with the id of the field it belongs to (the form's top for the rest)."""
+    summary = []
+    for form in forms:
+        for name, errors in form.errors.items():
+            field = form[name] if name in form.fields else None
+            for message in errors:
+                summary.append(
+                    {
+                        "id": field.id_for_label if field else "checkout-form",
+                        "label": field.label if field else "",
+                        "message": message,
+                    }
+                )
+    return summary
+
+
 def _checkout(request, *, quotes: list[Quote], back_url: str):
     account = request.account
     admin = selectors.admin_contact_suggestion(account=account)
@@ -189,12 +207,13 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
     admin_form = AdminContactForm(data, initial=initial, prefix="admin", account=account)
     payment_form = CheckoutPaymentForm(data, account=account)
     address_form = AddressForm(data, instance=account, prefix="address")
+    save_form = SaveAsDefaultForm(data)
+    forms = [admin_form, payment_form, address_form, save_form]
     closed = [quote for quote in quotes if not quote.is_open]
-    if (
-        request.method == "POST"
-        and not closed
-        and all([admin_form.is_valid(), payment_form.is_valid(), address_form.is_valid()])
-    ):
+    # Every form is validated (not all() over a generator, which stops at the first invalid one), so
+    # that every error shows at once.
+    valid = [form.is_valid() for form in forms] if request.method == "POST" else [False]
+    if request.method == "POST" and not closed and all(valid):
         try:
             order = services.service_order_draft_create(
                 account=account,
@@ -202,6 +221,7 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
                 quote_ids=[quote.pk for quote in quotes],
                 payment_values=payment_form.account_values(),
                 address_values=address_form.cleaned_data,
+                save_as_default=save_form.as_default,
                 **admin_form.cleaned_data,
             )
         except services.QuoteError as error:
@@ -221,6 +241,8 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
             "admin_form": admin_form,
             "form": payment_form,
             "address_form": address_form,
+            "save_form": save_form,
+            "errors": _error_summary(forms),
             "total": sum(quote.total for quote in quotes),
             "currency": quotes[0].currency,
         },
@@ -286,6 +308,16 @@ def order_confirmation(request, pk: int):
     if not order.is_placed:
         return redirect("quotes:order_review", pk=order.pk)
     return render(request, "quotes/order_confirmation.html", {"account": request.account, "order": order})
+
+
+@billing_contact_required
+def order_list(request):
+    page = Paginator(selectors.service_orders_for_account(account=request.account), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "quotes/order_list.html", {"account": request.account, "page": page, "orders": page.object_list}
+    )
 
 
 @billing_contact_required

@@ -214,6 +214,7 @@ def contact_loop(user_id: str, quote_ids: list[int], deadline: float, stats: Cou
                 "address-postal_code": "10001",
                 "address-city": "New York",
                 "address-region": "NY",
+                "save_as": "default",
             }
             status, location, _ = hit(f"/quotes/{quote}/payment/", form, expect=(302,))
             if status == 302:

@@ -86,6 +86,7 @@ def test_the_checkout_refuses_other_digits(contact_client, account, field, value
         "address-address_line1": "1 Main St",
         "address-postal_code": "10001",
         "address-city": "New York",
+        "save_as": "default",
         **CARD,
     }
     assert contact_client.post(reverse("quotes:checkout", args=[quote.pk]), {**data, field: value}).status_code == 302
@@ -111,6 +112,7 @@ def test_the_checkout_stores_the_admin_phone_as_e164(contact_client, account):
             "address-postal_code": "10001",
             "address-city": "New York",
             "payment_method": "wire",
+            "save_as": "default",
         },
     )
     assert ServiceOrder.objects.get().admin_phone == "+14155550123"

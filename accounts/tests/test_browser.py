@@ -1,5 +1,6 @@
 """The sign-in and billing flows as a billing contact clicks them, in Chromium."""
 
+import datetime
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from post_office.models import Email
 
 from accounts.models import InvoiceRecipient
 from accounts.tests.factories import CompanyAccountFactory, UserFactory
+from quotes.tests.factories import SubmittedQuoteFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,8 +64,11 @@ def test_switching_account(signed_in_page, live_server, contact, account):
     page = signed_in_page
     page.goto(live_server.url + "/billing/")
     page.get_by_label("Account").select_option(label=f"Second Company ({second.number})")
+    # Choosing is not switching (WCAG 3.2.2): only the button switches, and the page stays the same.
+    expect(page.get_by_role("heading", level=1)).to_contain_text(account.number)
+    page.get_by_role("button", name="Switch").click()
     expect(page.get_by_text("You are now working in")).to_be_visible()
-    page.get_by_role("link", name="Billing").click()
+    expect(page).to_have_url(re.compile("/billing/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(second.number)
 
 
@@ -99,7 +104,9 @@ def test_changing_the_payment_method_to_a_card(signed_in_page, live_server, acco
 def test_changing_the_address(signed_in_page, live_server, account):
     page = signed_in_page
     page.goto(live_server.url + "/billing/address/")
-    expect(page.get_by_label("Country")).to_have_attribute("readonly", "")
+    # The country is text, not an input: nothing to type into, no tab stop.
+    expect(page.locator("#country")).to_have_text("United States of America")
+    assert page.get_by_role("textbox", name="Country").count() == 0
     page.get_by_label(re.compile(r"^\s*Address\s*\*?\s*$")).fill("")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("This field is required.")).to_be_visible()
@@ -116,7 +123,7 @@ def test_changing_the_phone_number(signed_in_page, live_server, account):
     expect(page.get_by_text("Enter a valid phone number")).to_be_visible()
     page.get_by_label("Phone number").fill("+1 (212) 555-0199")
     page.get_by_role("button", name="Save").click()
-    expect(page.locator("#phone")).to_have_text("+12125550199")
+    expect(page.locator("#phone")).to_have_text("+1 212-555-0199")
 
 
 def test_changing_the_purchase_order(signed_in_page, live_server, account):
@@ -140,6 +147,7 @@ def test_adding_and_removing_invoice_recipients(signed_in_page, live_server, acc
     page.get_by_label("E-mail address").fill("ap@customer.example")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#recipients")).to_contain_text("ap@customer.example")
+    page.get_by_role("link", name="Remove ap@customer.example").click()
     page.get_by_role("button", name="Remove ap@customer.example").click()
     expect(page.locator("#recipients")).to_contain_text("No further recipients.")
     assert not InvoiceRecipient.objects.exists()
@@ -228,3 +236,50 @@ def test_an_existing_customer_accepts_the_invitation(
     assert account.billing_contact == nora
     page.goto(live_server.url + "/billing/")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_a_german_browser_gets_german_until_the_contacts_own_choice_takes_over(browser, live_server, contact, account):
+    contact.language = "en"
+    contact.save(update_fields=["language"])
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("button", name="Anmelden")).to_be_visible()
+    page.get_by_label("Benutzer-ID").fill(contact.username)
+    page.get_by_label("Passwort").fill("correct-horse-battery")
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("link", name="Quotes", exact=True)).to_be_visible()
+    context.close()
+
+
+def test_a_german_browser_stays_german_for_a_contact_who_never_chose(browser, live_server, contact, account):
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_label("Benutzer-ID").fill(contact.username)
+    page.get_by_label("Passwort").fill("correct-horse-battery")
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("link", name="Angebote", exact=True)).to_be_visible()
+    context.close()
+
+
+def test_times_show_in_the_accounts_zone_with_the_zone_named(signed_in_page, live_server, account):
+    account.time_zone = "Europe/Berlin"
+    account.save(update_fields=["time_zone"])
+    quote = SubmittedQuoteFactory(account=account)
+    noon = datetime.datetime(2030, 1, 15, 12, 0, tzinfo=datetime.UTC)
+    type(quote).objects.filter(pk=quote.pk).update(submitted_at=noon - datetime.timedelta(days=7), expires_at=noon)
+    page = signed_in_page
+    page.reload()
+    expect(page.locator("#quotes")).to_contain_text("Jan. 15, 2030, 1 p.m. CET")
+
+
+def test_removing_a_recipient_asks_first(signed_in_page, live_server, account):
+    InvoiceRecipient.objects.create(account=account, email="ap@acme.example")
+    page = signed_in_page
+    page.goto(live_server.url + "/billing/")
+    page.get_by_role("link", name="Remove ap@acme.example").click()
+    expect(page.get_by_text("ap@acme.example will no longer receive invoices.")).to_be_visible()
+    page.get_by_role("button", name="Remove ap@acme.example").click()
+    expect(page.get_by_text("ap@acme.example no longer receives invoices.")).to_be_visible()
+    assert not InvoiceRecipient.objects.exists()

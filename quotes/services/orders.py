@@ -1,5 +1,6 @@
 """Service orders: the draft to review, placing it (every quote accepted, or none), admin contacts."""
 
+import copy
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -53,24 +54,32 @@ def service_order_draft_create(
     admin_phone: str = "",
     payment_values: dict | None = None,
     address_values: dict | None = None,
+    save_as_default: bool = True,
 ) -> ServiceOrder:
-    """ "Save and Proceed to Service Order": save payment method and address, and draft the order to review."""
+    """ "Save and Proceed to Service Order": draft the order to review, with this payment method and address.
+
+    They become the account's own only with `save_as_default`; otherwise only the order holds them.
+    """
     with transaction.atomic():
-        if payment_values:
-            account_update(
-                account=account, actor=actor, action=AuditAction.PAYMENT_METHOD_UPDATE, values=payment_values
-            )
-        if address_values:
-            account_update(account=account, actor=actor, action=AuditAction.ADDRESS_UPDATE, values=address_values)
+        if save_as_default:
+            if payment_values:
+                account_update(
+                    account=account, actor=actor, action=AuditAction.PAYMENT_METHOD_UPDATE, values=payment_values
+                )
+            if address_values:
+                account_update(account=account, actor=actor, action=AuditAction.ADDRESS_UPDATE, values=address_values)
+            terms = account
+        else:
+            terms = _account_with(account, {**(payment_values or {}), **(address_values or {})})
         quotes = _open_quotes(account=account, quote_ids=quote_ids)
         order = ServiceOrder.objects.create(
             account=account,
             admin_name=admin_name.strip(),
             admin_email=admin_email.strip(),
             admin_phone=admin_phone.strip(),
-            payment_method=account.payment_method,
-            payment_display=str(account.payment_method_display),
-            billing_address="\n".join(account.address_lines),
+            payment_method=terms.payment_method,
+            payment_display=str(terms.payment_method_display),
+            billing_address="\n".join(terms.address_lines),
             po_number=account.po_number,
             currency=quotes[0].currency,
             total=money(sum((quote.total for quote in quotes), Decimal("0"))),
@@ -78,6 +87,14 @@ def service_order_draft_create(
         )
         order.quotes.add(*quotes)
     return order
+
+
+def _account_with(account: CompanyAccount, values: dict) -> CompanyAccount:
+    """An unsaved copy of the account with these billing values, for an order that does not change the account."""
+    terms = copy.copy(account)
+    for field, value in values.items():
+        setattr(terms, field, value)
+    return terms
 
 
 def _already_placed(order: ServiceOrder, quotes: list[Quote]) -> ServiceOrder | None:

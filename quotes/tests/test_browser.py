@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 from post_office.models import Email
 
 from quotes.models import Quote, QuoteState, ServiceOrder
+from quotes.services import service_order_place
 
 from .factories import SubmittedQuoteFactory, overdue
 from .helpers import draft_order
@@ -24,7 +26,8 @@ def place_through_payment(page):
     assert page.get_by_role("heading", name="Admin contact").is_visible()
     assert page.get_by_role("heading", name="Payment method").is_visible()
     assert page.get_by_role("heading", name="Billing address").is_visible()
-    assert page.get_by_label("Country").is_editable() is False
+    assert page.locator("#country").inner_text() == "United States of America"
+    assert page.get_by_role("textbox", name="Country").count() == 0
     page.locator("#id_admin-admin_name").fill("Pat Admin")
     page.get_by_label("E-mail address").fill("pat@acme.example")
     page.get_by_role("button", name="Save and Proceed to Service Order").click()
@@ -135,3 +138,42 @@ def test_another_accounts_quote_is_404(signed_in_page, other_account, live_serve
     for path in (f"/quotes/{quote.pk}/", f"/quotes/{quote.pk}/payment/", f"/quotes/{quote.pk}/decline/"):
         assert page.goto(live_server.url + path).status == 404
     assert Quote.objects.get(pk=quote.pk).state == QuoteState.SUBMITTED
+
+
+def test_a_receipt_is_found_again_from_the_accepted_quote(signed_in_page, live_server, account, contact):
+    quote = SubmittedQuoteFactory(account=account)
+    order = service_order_place(order=draft_order(account=account, contact=contact, quotes=[quote]), actor=contact)
+    page = signed_in_page
+    page.get_by_role("link", name="Orders").click()
+    expect_row = page.locator(f"#order-{order.number}")
+    assert expect_row.get_by_role("link", name=quote.number).is_visible()
+    page.goto(live_server.url + f"/quotes/{quote.pk}/")
+    page.get_by_role("link", name=f"service order {order.number}").click()
+    page.wait_for_url(f"**/quotes/orders/#order-{order.number}")
+    assert page.get_by_role("link", name=f"Receipt {order.receipt_number} (PDF)").is_visible()
+
+
+def test_the_payment_page_reports_every_error_at_once_and_leads_to_each_field(signed_in_page, live_server, account):
+    quote = SubmittedQuoteFactory(account=account)
+    page = signed_in_page
+    page.goto(live_server.url + f"/quotes/{quote.pk}/payment/")
+    page.get_by_label("Credit/debit card").check()
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("Security code").fill("123")
+    page.get_by_label("Postal code").fill("")
+    page.get_by_role("button", name="Save and Proceed to Service Order").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Please correct 4 errors:")
+    summary.get_by_role("link", name=re.compile("^Expiry month")).click()
+    expect(page.get_by_label("Expiry month")).to_be_focused()
+    expect(page.get_by_label("Card number")).to_have_value("4242 4242 4242 4242")
+    expect(page.get_by_label("Use for this order only")).to_be_checked()
+
+
+def test_declining_says_what_is_declined_and_that_it_cannot_be_undone(signed_in_page, live_server, account):
+    quote = SubmittedQuoteFactory(account=account)
+    page = signed_in_page
+    page.goto(live_server.url + f"/quotes/{quote.pk}/decline/")
+    expect(page.locator("#decline-warning")).to_contain_text(f"{quote.number} over 600.00 USD")
+    expect(page.locator("#decline-warning")).to_contain_text("This cannot be undone")

@@ -27,6 +27,7 @@ def form_data(**overrides):
         "address-postal_code": "10001",
         "address-city": "New York",
         "address-region": "NY",
+        "save_as": "default",
     }
     return {**data, **overrides}
 
@@ -40,10 +41,12 @@ def test_it_shows_three_sections_prefilled(contact_client, account, open_quote):
         "Billing address",
         "existing@acme.example",
         "Existing Admin",
-        'value="US" readonly',
+        '<span id="country" aria-labelledby="country-label country" aria-describedby="country-help">'
+        "United States of America</span>",
         "Save and Proceed to Service Order",
     ):
         assert text in page, text
+    assert '<input id="country"' not in page
 
 
 def test_it_saves_payment_and_address_and_drafts_the_order(contact_client, account, open_quote):

@@ -53,6 +53,7 @@ def test_no_full_card_or_bank_account_number_is_stored_or_logged(client, contact
         "address-address_line1": "1 Main St",
         "address-postal_code": "10001",
         "address-city": "New York",
+        "save_as": "default",
     }
     for number in CARDS[:2]:
         assert client.post(reverse("accounts:payment_method"), {**card, "card_number": number}).status_code == 302

@@ -11,11 +11,6 @@ document.addEventListener("DOMContentLoaded", () => {
   radios.forEach((radio) => radio.addEventListener("change", sync));
   if (radios.length) sync();
 
-  // Submit a select's form when it changes (the account switcher); its button stays for keyboard users.
-  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
-    select.addEventListener("change", () => select.form.requestSubmit());
-  });
-
   // Print buttons.
   document.querySelectorAll("[data-print]").forEach((button) => {
     button.addEventListener("click", () => window.print());

@@ -1,0 +1,57 @@
+"""Times in the account's time zone, with the zone named."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import country_time_zone
+from quotes.tests.factories import SubmittedQuoteFactory
+
+pytestmark = pytest.mark.django_db
+
+NOON_UTC = datetime.datetime(2030, 1, 15, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    ("country", "zone"), [("US", "America/New_York"), ("DE", "Europe/Berlin"), ("JP", "Asia/Tokyo"), ("XX", "UTC")]
+)
+def test_a_country_has_a_main_time_zone(country, zone):
+    assert country_time_zone(country) == zone
+
+
+def test_the_account_zone_defaults_from_the_country_until_staff_set_one(account):
+    account.country = "DE"
+    assert str(account.zone) == "Europe/Berlin"
+    account.time_zone = "America/Los_Angeles"
+    assert str(account.zone) == "America/Los_Angeles"
+
+
+def test_the_quote_list_shows_expiry_in_the_accounts_zone_with_the_zone_named(contact_client, account):
+    account.country, account.time_zone = "DE", ""
+    account.save()
+    quote = SubmittedQuoteFactory(account=account)
+    type(quote).objects.filter(pk=quote.pk).update(
+        submitted_at=NOON_UTC - datetime.timedelta(days=7), expires_at=NOON_UTC
+    )
+    page = contact_client.get(reverse("quotes:list")).content.decode()
+    assert "Jan. 15, 2030, 1 p.m. CET" in page
+
+
+def test_staff_can_set_another_zone(contact_client, account):
+    account.time_zone = "America/Los_Angeles"
+    account.save()
+    quote = SubmittedQuoteFactory(account=account)
+    type(quote).objects.filter(pk=quote.pk).update(
+        submitted_at=NOON_UTC - datetime.timedelta(days=7), expires_at=NOON_UTC
+    )
+    page = contact_client.get(reverse("quotes:detail", kwargs={"pk": quote.pk})).content.decode()
+    assert "Jan. 15, 2030, 4 a.m. PST" in page
+
+
+def test_the_zone_ends_with_the_request(contact_client, account, settings):
+    account.time_zone = "Asia/Tokyo"
+    account.save()
+    contact_client.get(reverse("quotes:list"))
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE
