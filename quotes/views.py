@@ -80,7 +80,7 @@ def quote_detail(request, pk: int):
 @billing_contact_required
 def quote_decline(request, pk: int):
     # With its total: the page says what is being declined.
-    quote = get_object_or_404(selectors.with_totals(Quote.objects.visible_to(request.account)), pk=pk)
+    quote = get_object_or_404(Quote.objects.visible_to(request.account).with_totals(), pk=pk)
     if request.method == "GET" and not quote.is_open:
         return redirect("quotes:detail", pk=quote.pk)
     form = DeclineForm(request.POST or None)
