@@ -35,6 +35,11 @@ def invoice_pdf(request, pk: int):
     file = documents.document_stored(INVOICE_PDF, invoice)
     if file is None:
         return pdf.preparing_response(request, too_large=not documents.document_prepare_later(INVOICE_PDF, invoice))
-    response = FileResponse(file, as_attachment=True, filename=invoice.pdf_filename, content_type="application/pdf")
+    # "Print" opens the document itself in the browser's viewer (which prints exactly what was issued);
+    # "Download PDF" saves it.
+    inline = request.GET.get("view") == "print"
+    response = FileResponse(
+        file, as_attachment=not inline, filename=invoice.pdf_filename, content_type="application/pdf"
+    )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -26,7 +26,8 @@ def test_a_contact_opens_an_invoice_and_downloads_its_pdf(signed_in_page, live_s
     page.get_by_role("link", name="Invoices").click()
     page.get_by_role("link", name=invoice.number).click()
     assert page.get_by_role("heading", level=1).inner_text().startswith(f"Invoice {invoice.number}")
-    assert page.get_by_role("button", name="Print").is_visible()
+    print_link = page.get_by_role("link", name="Print")
+    assert print_link.get_attribute("href") == f"/invoices/{invoice.pk}/pdf/?view=print"
     # The render task has not run (no worker here): the page says so at once, and offers to try again.
     page.get_by_role("link", name="Download PDF").click()
     assert page.get_by_text("This PDF is being prepared. Try again in a moment.").is_visible()

@@ -19,7 +19,8 @@ def test_it_shows_the_invoice_with_its_lines_and_totals(contact_client, issued):
 def test_it_offers_print_and_download(contact_client, issued):
     page = contact_client.get(reverse("invoices:detail", args=[issued.pk])).content.decode()
 
-    assert "data-print" in page and ">Print<" in page
+    # "Print" opens the issued PDF itself, with everything the document has, not the HTML page.
+    assert f'href="{reverse("invoices:pdf", args=[issued.pk])}?view=print"' in page and ">Print<" in page
     assert f'href="{reverse("invoices:pdf", args=[issued.pk])}"' in page and "Download PDF" in page
     assert "<script>" not in page.split("</head>")[1]  # no inline script under the CSP
     assert 'style="' not in page

@@ -70,6 +70,17 @@ def test_it_downloads_the_stored_pdf(contact_client, issued):
     assert issued.number in PdfReader(io.BytesIO(_body(response))).pages[0].extract_text()
 
 
+def test_print_opens_the_stored_pdf_in_the_browser(contact_client, issued):
+    documents.document_ensure(INVOICE_PDF, pk=issued.pk)
+    response = contact_client.get(reverse("invoices:pdf", args=[issued.pk]), {"view": "print"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="{issued.number}.pdf"'
+    assert response["Cache-Control"] == "private, no-store"
+    assert issued.number in PdfReader(io.BytesIO(_body(response))).pages[0].extract_text()
+
+
 def test_before_the_task_has_run_it_answers_at_once_and_queues_the_render(
     contact_client, issued, queued, never_renders, django_capture_on_commit_callbacks
 ):
