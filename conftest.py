@@ -65,3 +65,30 @@ def signed_in_page(page, live_server, contact, account):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/quotes/")
     return page
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The document renders a download queues (task arguments), instead of sending them to the broker."""
+    from django.core.cache import cache
+
+    from billing_portal import tasks
+    from billing_portal.celery import publisher
+
+    cache.clear()
+    calls = []
+    monkeypatch.setattr(tasks.document_prepare, "delay", lambda *args: calls.append(args))
+    # Hand messages over in the request's thread, so that the list is complete when the response is.
+    monkeypatch.setattr(publisher, "submit", lambda task, args: task.delay(*args))
+    return calls
+
+
+@pytest.fixture
+def never_renders(monkeypatch):
+    """Fails the test if anything renders a PDF (a web request never may)."""
+    from billing_portal import pdf
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a web request rendered a PDF")
+
+    monkeypatch.setattr(pdf, "render_pdf", refuse)

@@ -9,7 +9,6 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from billing_portal import documents, pdf, tasks
-from billing_portal.celery import publisher
 from invoices import services
 from invoices.documents import INVOICE_PDF, InvoicePdf
 from invoices.models import Invoice
@@ -34,29 +33,6 @@ def renders(monkeypatch):
 
 def _body(response) -> bytes:
     return b"".join(response.streaming_content)
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    """The render tasks a download queues, instead of sending them to the broker."""
-    from django.core.cache import cache
-
-    from billing_portal import tasks
-
-    cache.clear()
-    calls = []
-    monkeypatch.setattr(tasks.document_prepare, "delay", lambda *args: calls.append(args))
-    # Hand messages over in the request's thread, so that the list is complete when the response is.
-    monkeypatch.setattr(publisher, "submit", lambda task, args: task.delay(*args))
-    return calls
-
-
-@pytest.fixture
-def never_renders(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("a web request rendered a PDF")
-
-    monkeypatch.setattr(pdf, "render_pdf", refuse)
 
 
 def test_it_downloads_the_stored_pdf(contact_client, issued):

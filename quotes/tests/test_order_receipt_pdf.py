@@ -1,8 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from billing_portal import documents, pdf, tasks
-from billing_portal.celery import publisher
+from billing_portal import documents, tasks
 from quotes import services
 from quotes.documents import RECEIPT_PDF
 
@@ -13,26 +12,6 @@ pytestmark = pytest.mark.django_db
 
 def url(order):
     return reverse("quotes:order_receipt_pdf", kwargs={"pk": order.pk})
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    from django.core.cache import cache
-
-    cache.clear()
-    calls = []
-    monkeypatch.setattr(tasks.document_prepare, "delay", lambda *args: calls.append(args))
-    # Hand messages over in the request's thread, so that the list is complete when the response is.
-    monkeypatch.setattr(publisher, "submit", lambda task, args: task.delay(*args))
-    return calls
-
-
-@pytest.fixture
-def never_renders(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("a web request rendered a PDF")
-
-    monkeypatch.setattr(pdf, "render_pdf", refuse)
 
 
 def test_before_the_task_has_run_it_answers_at_once_and_queues_the_render(
