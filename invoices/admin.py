@@ -1,12 +1,21 @@
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
+from django.views.decorators.http import require_GET
 
+from billing_portal import documents
+from billing_portal.admin_actions import ObjectAction, ObjectActionsMixin
 from billing_portal.admin_inlines import LabelledTabularInline
+from billing_portal.templatetags.money import money
 
 from . import services
+from .documents import INVOICE_PDF
 from .models import Invoice, InvoiceDelivery, InvoiceLine, InvoiceState
 
 
@@ -31,6 +40,53 @@ class InvoiceLineInline(LabelledTabularInline):
     def has_change_permission(self, request, obj=None):
         return self._is_draft(obj) and super().has_change_permission(request, obj)
 
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:invoices_invoice_pdf", args=[obj.pk]), _("Download PDF")
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="invoices_invoice_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_GET)
+    def pdf_view(self, request, object_id):
+        """The issued PDF, served from storage; while it is not stored, its render is queued and staff told so."""
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None or invoice.state == InvoiceState.DRAFT:
+            raise Http404
+        if not self.has_view_permission(request, invoice):
+            raise PermissionDenied
+        file = documents.document_stored(INVOICE_PDF, invoice)
+        if file is None:
+            if documents.document_prepare_later(INVOICE_PDF, invoice):
+                self.message_user(request, _("This PDF is being prepared. Try again in a moment."), messages.WARNING)
+            else:
+                self.message_user(request, _("This document is too long to be made into a PDF."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
+        response = FileResponse(file, as_attachment=True, filename=invoice.pdf_filename, content_type="application/pdf")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.state != InvoiceState.DRAFT:
+            # An issued document never changes: nothing to save, only its action buttons.
+            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def get_actions(self, request):
+        # Only a draft may be deleted, from its own page: a bulk delete would meet issued invoices and credit notes.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def has_delete_permission(self, request, obj=None):
         return self._is_draft(obj) and super().has_delete_permission(request, obj)
 
@@ -50,8 +106,16 @@ class InvoiceDeliveryInline(admin.TabularInline):
         return False
 
 
+def _is_open(invoice: Invoice) -> bool:
+    return invoice.state == InvoiceState.ISSUED and not invoice.is_credit_note
+
+
+def _amount(invoice: Invoice) -> str:
+    return money(invoice.total, invoice.currency or invoice.account.currency)
+
+
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ObjectActionsMixin, admin.ModelAdmin):
     list_display = ["__str__", "account", "kind", "state", "issue_date", "due_date", "total", "currency"]
     list_filter = ["state", "kind", ("account", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["number", "account__name", "account__number"]
@@ -59,6 +123,62 @@ class InvoiceAdmin(admin.ModelAdmin):
     date_hierarchy = "issue_date"
     inlines = [InvoiceLineInline, InvoiceDeliveryInline]
     actions = ["issue_and_email", "resend_email", "mark_paid", "void", "issue_credit_note"]
+    # The same services as the list actions, one invoice at a time from its page.
+    object_actions = [
+        ObjectAction(
+            name="issue",
+            label=_("Issue and e-mail"),
+            is_available=lambda invoice: invoice.state == InvoiceState.DRAFT,
+            question=lambda invoice: (
+                _(
+                    "Issue %(invoice)s for %(total)s to %(account)s? It is given its number and e-mailed as a PDF"
+                    " to the billing contact and the invoice recipients. It cannot be changed afterwards."
+                )
+                % {"invoice": invoice, "total": _amount(invoice), "account": invoice.account}
+            ),
+            run=lambda invoice, user: services.invoice_issue(invoice=invoice, actor=user),
+            done=lambda invoice, issued: _("Invoice %(number)s issued and e-mailed.") % {"number": issued.number},
+            errors=(services.InvoiceError,),
+        ),
+        ObjectAction(
+            name="resend",
+            label=_("Resend"),
+            is_available=lambda invoice: invoice.state in (InvoiceState.ISSUED, InvoiceState.PAID),
+            question=lambda invoice: (
+                _("E-mail %(number)s again as a PDF to today's billing contact and invoice recipients of %(account)s?")
+                % {"number": invoice.number, "account": invoice.account}
+            ),
+            run=lambda invoice, user: services.invoice_resend(invoice=invoice, actor=user),
+            done=lambda invoice, delivery: _("%(number)s e-mailed again.") % {"number": invoice.number},
+            errors=(services.InvoiceError,),
+        ),
+        ObjectAction(
+            name="mark_paid",
+            label=_("Mark paid"),
+            is_available=_is_open,
+            question=lambda invoice: (
+                _("Mark invoice %(number)s for %(total)s paid? This cannot be undone.")
+                % {"number": invoice.number, "total": _amount(invoice)}
+            ),
+            run=lambda invoice, user: services.invoice_mark_paid(invoice=invoice, actor=user),
+            done=lambda invoice, paid: _("Invoice %(number)s marked paid.") % {"number": invoice.number},
+            errors=(services.InvoiceError,),
+        ),
+        ObjectAction(
+            name="void",
+            label=pgettext_lazy("invoice admin button", "Void"),
+            is_available=_is_open,
+            question=lambda invoice: (
+                _("Void invoice %(number)s? A credit note for %(total)s is issued and e-mailed. This cannot be undone.")
+                % {"number": invoice.number, "total": _amount(invoice)}
+            ),
+            run=lambda invoice, user: services.invoice_void(invoice=invoice, actor=user),
+            done=lambda invoice, voided: (
+                _("Invoice %(number)s voided; its credit note is e-mailed.") % {"number": invoice.number}
+            ),
+            errors=(services.InvoiceError,),
+        ),
+    ]
     draft_fields = [
         "account",
         "service_period_start",
@@ -90,7 +210,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         "tax",
         "total",
         "note",
-        "pdf",
+        "pdf_link",
         "issued_at",
         "paid_at",
         "voided_at",
@@ -113,6 +233,53 @@ class InvoiceAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:invoices_invoice_change", args=[obj.corrects_id]), obj.corrects
         )
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:invoices_invoice_pdf", args=[obj.pk]), _("Download PDF")
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="invoices_invoice_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_GET)
+    def pdf_view(self, request, object_id):
+        """The issued PDF, served from storage; while it is not stored, its render is queued and staff told so."""
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None or invoice.state == InvoiceState.DRAFT:
+            raise Http404
+        if not self.has_view_permission(request, invoice):
+            raise PermissionDenied
+        file = documents.document_stored(INVOICE_PDF, invoice)
+        if file is None:
+            if documents.document_prepare_later(INVOICE_PDF, invoice):
+                self.message_user(request, _("This PDF is being prepared. Try again in a moment."), messages.WARNING)
+            else:
+                self.message_user(request, _("This document is too long to be made into a PDF."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
+        response = FileResponse(file, as_attachment=True, filename=invoice.pdf_filename, content_type="application/pdf")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.state != InvoiceState.DRAFT:
+            # An issued document never changes: nothing to save, only its action buttons.
+            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def get_actions(self, request):
+        # Only a draft may be deleted, from its own page: a bulk delete would meet issued invoices and credit notes.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def has_delete_permission(self, request, obj=None):
         # Only a draft may be deleted; an issued invoice is a document that stays.

@@ -1,12 +1,15 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from accounts.admin import AuditEntryInline
+from billing_portal.admin_actions import ObjectAction, ObjectActionsMixin
 from billing_portal.admin_inlines import LabelledTabularInline
+from billing_portal.templatetags.money import money
 
 from . import services
-from .models import AdminContact, Product, Quote, QuoteLine, QuoteState, SeatAssignment, ServiceOrder
+from .models import QUOTE_VALIDITY, AdminContact, Product, Quote, QuoteLine, QuoteState, SeatAssignment, ServiceOrder
 
 
 @admin.register(Product)
@@ -35,7 +38,7 @@ class QuoteLineInline(LabelledTabularInline):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(ObjectActionsMixin, admin.ModelAdmin):
     list_display = ["number", "account", "state", "total", "currency", "submitted_at", "expires_at", "decided_at"]
     list_filter = ["state", ("account", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["number", "account__number", "account__name"]
@@ -43,6 +46,41 @@ class QuoteAdmin(admin.ModelAdmin):
     autocomplete_fields = ["account", "account_manager"]
     inlines = [QuoteLineInline, AuditEntryInline]
     actions = ["submit_to_customer", "withdraw"]
+    # The same services as the list actions, one quote at a time from its page.
+    object_actions = [
+        ObjectAction(
+            name="submit",
+            label=pgettext_lazy("quote admin button", "Submit"),
+            is_available=lambda quote: quote.state == QuoteState.DRAFT,
+            question=lambda quote: (
+                _(
+                    "Submit quote %(number)s for %(total)s to %(account)s? Its billing contact is e-mailed a link"
+                    " and may accept it for %(days)d days; its lines cannot be changed afterwards."
+                )
+                % {
+                    "number": quote.number,
+                    "total": money(quote.total, quote.currency or quote.account.currency),
+                    "account": quote.account,
+                    "days": QUOTE_VALIDITY.days,
+                }
+            ),
+            run=lambda quote, user: services.quote_submit(quote=quote, actor=user),
+            done=lambda quote, result: _("Quote %(number)s submitted to the customer.") % {"number": quote.number},
+            errors=(services.QuoteError,),
+        ),
+        ObjectAction(
+            name="withdraw",
+            label=_("Withdraw"),
+            is_available=lambda quote: quote.is_open_at(timezone.now()),
+            question=lambda quote: (
+                _("Withdraw quote %(number)s? %(account)s can no longer accept it. This cannot be undone.")
+                % {"number": quote.number, "account": quote.account}
+            ),
+            run=lambda quote, user: services.quote_withdraw(quote=quote, actor=user),
+            done=lambda quote, result: _("Quote %(number)s withdrawn.") % {"number": quote.number},
+            errors=(services.QuoteError,),
+        ),
+    ]
 
     def get_actions(self, request):
         # Only drafts may be deleted, one by one from their page: a bulk delete would meet submitted quotes.

@@ -121,6 +121,15 @@ def visit_admin_pages(page, base, portal):
     yield "admin: new quote"
     page.goto(f"{base}/admin/invoices/invoice/{portal['invoices']['open'].pk}/change/")
     yield "admin: invoice"
+    page.goto(f"{base}/admin/quotes/quote/{portal['quotes']['open'].pk}/withdraw/")
+    yield "admin: withdraw quote"
+    page.goto(f"{base}/admin/invoices/invoice/{portal['invoices']['open'].pk}/void/")
+    yield "admin: void invoice"
+    page.goto(f"{base}/admin/invoices/invoice/{portal['invoices']['overdue'].pk}/mark_paid/")
+    yield "admin: mark invoice paid"
+    page.locator("#content form [type=submit]").click()
+    page.wait_for_load_state()
+    yield "admin: invoice marked paid"
 
 
 HEADER_ROWS = """

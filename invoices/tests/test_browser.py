@@ -40,3 +40,46 @@ def test_a_contact_opens_an_invoice_and_downloads_its_pdf(signed_in_page, live_s
     reader = PdfReader(io.BytesIO(Path(download.path()).read_bytes()))
     text = reader.pages[0].extract_text()
     assert invoice.number in text and "Team plan, 4 seats" in text
+
+
+def test_staff_void_an_invoice_from_its_page(page, live_server, account, django_capture_on_commit_callbacks):
+    from decimal import Decimal
+
+    from django.contrib.auth.models import Group
+
+    from accounts.tests.factories import StaffFactory
+    from invoices.models import InvoiceState
+    from invoices.tests.factories import draft_with_lines
+
+    staff = StaffFactory()
+    staff.set_password("correct-horse-battery")
+    staff.save(update_fields=["password"])
+    staff.groups.add(Group.objects.get(name="Corporate Account Services"))
+    with django_capture_on_commit_callbacks():
+        invoice = services.invoice_issue(
+            invoice=draft_with_lines(account, lines=[(Decimal("4"), Decimal("25.00"), "Team plan, 4 seats")]),
+            actor=staff,
+        )
+    page.set_default_timeout(5000)
+    page.goto(live_server.url + "/admin/login/")
+    page.locator("#id_username").fill(staff.username)
+    page.locator("#id_password").fill("correct-horse-battery")
+    page.locator("#login-form [type=submit]").click()
+    page.wait_for_url("**/admin/")
+
+    page.goto(f"{live_server.url}/admin/invoices/invoice/{invoice.pk}/change/")
+    assert page.get_by_role("button", name="Save").count() == 0
+    assert page.get_by_role("link", name="Download PDF").is_visible()
+    page.get_by_role("link", name="Void", exact=True).click()
+    assert page.get_by_text(
+        f"Void invoice {invoice.number}? A credit note for 100.00 USD is issued and e-mailed. This cannot be undone."
+    ).is_visible()
+    page.get_by_role("button", name="Confirm").click()
+
+    page.wait_for_url(f"**/admin/invoices/invoice/{invoice.pk}/change/")
+    assert page.get_by_text(f"Invoice {invoice.number} voided; its credit note is e-mailed.").is_visible()
+    assert page.locator(".field-state .readonly").inner_text() == "Void"
+    assert page.get_by_role("link", name="Void", exact=True).count() == 0
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.VOID
+    assert invoice.credit_notes.count() == 1
