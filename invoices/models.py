@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CompanyAccount, PaymentMethod
+from accounts.tax import TaxCategory, TaxTreatment, tax_label
 
 
 class InvoiceState(models.TextChoices):
@@ -77,6 +78,7 @@ class Invoice(models.Model):
     billing_address = models.TextField(_("billing address"), blank=True, editable=False)
     account_number = models.CharField(_("account number"), max_length=32, blank=True, editable=False)
     po_number = models.CharField(_("PO number"), max_length=64, blank=True, editable=False)
+    buyer_vat_id = models.CharField(_("customer's VAT ID"), max_length=20, blank=True, editable=False)
     contact_user_id = models.CharField(_("billing contact's User ID"), max_length=150, blank=True, editable=False)
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices, blank=True, editable=False
@@ -90,6 +92,15 @@ class Invoice(models.Model):
         max_digits=5,
         decimal_places=2,
         default=Decimal("0.00"),
+    )
+    tax_category = models.CharField(
+        _("tax treatment"),
+        max_length=2,
+        choices=TaxCategory.choices,
+        blank=True,
+        help_text=_(
+            "Leave empty for the account's treatment when the invoice is issued, with its rate unless one is entered."
+        ),
     )
     tax = models.DecimalField(_("tax"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
@@ -160,6 +171,14 @@ class Invoice(models.Model):
     @property
     def days_overdue(self) -> int:
         return (timezone.localdate() - self.due_date).days if self.status == InvoiceStatus.OVERDUE else 0
+
+    @property
+    def treatment(self) -> TaxTreatment:
+        return TaxTreatment(self.tax_category or TaxCategory.VAT, self.tax_rate)
+
+    @property
+    def tax_label(self) -> str:
+        return tax_label(self.tax_category or TaxCategory.VAT, self.tax_rate)
 
     @property
     def billing_address_lines(self) -> list[str]:
