@@ -79,6 +79,11 @@ class Invoice(models.Model):
     account_number = models.CharField(_("account number"), max_length=32, blank=True, editable=False)
     po_number = models.CharField(_("PO number"), max_length=64, blank=True, editable=False)
     buyer_vat_id = models.CharField(_("customer's VAT ID"), max_length=20, blank=True, editable=False)
+    # The billing address once more, in the parts an e-invoice names.
+    buyer_street = models.CharField(_("street"), max_length=200, blank=True, editable=False)
+    buyer_postal_code = models.CharField(_("postal code"), max_length=20, blank=True, editable=False)
+    buyer_city = models.CharField(_("city"), max_length=100, blank=True, editable=False)
+    buyer_country = models.CharField(_("country"), max_length=2, blank=True, editable=False)
     contact_user_id = models.CharField(_("billing contact's User ID"), max_length=150, blank=True, editable=False)
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices, blank=True, editable=False
@@ -187,6 +192,10 @@ class Invoice(models.Model):
     @property
     def pdf_filename(self) -> str:
         return f"{self.number}.pdf"
+
+    @property
+    def xml_filename(self) -> str:
+        return f"{self.number}.xml"
 
 
 class InvoiceLine(models.Model):

@@ -82,6 +82,10 @@ def _snapshot(invoice: Invoice, account: CompanyAccount) -> list[str]:
     invoice.account_number = account.number
     invoice.po_number = account.po_number
     invoice.buyer_vat_id = account.vat_id
+    invoice.buyer_street = account.address_line1
+    invoice.buyer_postal_code = account.postal_code
+    invoice.buyer_city = account.city
+    invoice.buyer_country = str(account.country)
     invoice.contact_user_id = account.billing_contact.username
     invoice.payment_method = account.payment_method
     invoice.currency = invoice.currency or account.currency
@@ -91,6 +95,10 @@ def _snapshot(invoice: Invoice, account: CompanyAccount) -> list[str]:
         "account_number",
         "po_number",
         "buyer_vat_id",
+        "buyer_street",
+        "buyer_postal_code",
+        "buyer_city",
+        "buyer_country",
         "contact_user_id",
         "payment_method",
         "currency",
@@ -242,6 +250,10 @@ def _credit_note_issue_locked(original: Invoice, actor: User | None, reason: str
         tax_rate=original.tax_rate,
         tax_category=original.tax_category,
         buyer_vat_id=original.buyer_vat_id,
+        buyer_street=original.buyer_street,
+        buyer_postal_code=original.buyer_postal_code,
+        buyer_city=original.buyer_city,
+        buyer_country=original.buyer_country,
         subtotal=-original.subtotal,
         tax=-original.tax,
         total=-original.total,
