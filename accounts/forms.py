@@ -402,7 +402,7 @@ class VatIdForm(forms.Form):
         label=_("VAT ID"),
         max_length=20,
         required=False,
-        help_text=_("With the country prefix, e.g. DE123456789. Leave empty if the company has none."),
+        help_text=_("With the country prefix, e.g. DE123456788. Leave empty if the company has none."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
