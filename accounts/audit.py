@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     PAYMENT_METHOD_UPDATE = "payment_method_update"
     PHONE_UPDATE = "phone_update"
     PURCHASE_ORDER_UPDATE = "purchase_order_update"
+    VAT_ID_UPDATE = "vat_id_update"
     INVOICE_RECIPIENT_ADD = "invoice_recipient_add"
     INVOICE_RECIPIENT_REMOVE = "invoice_recipient_remove"
     REQUEST_CREATE = "request_create"

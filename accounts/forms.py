@@ -18,6 +18,7 @@ from billing_portal.validators import ascii_digits, reject_non_ascii_digits
 from .identity import canonical_user_id, validate_user_id
 from .models import AccountRequest, CompanyAccount, PaymentMethod, User
 from .ratelimits import client_address, rate_limit_hit
+from .tax import normalize_vat_id
 
 INVALID_LOGIN = _("Invalid User ID/password")
 
@@ -394,6 +395,25 @@ class PurchaseOrderForm(forms.ModelForm):
         if expires_on and expires_on > timezone.localdate() + datetime.timedelta(days=365 * 20):
             raise ValidationError(_("Enter an expiry date within the next 20 years."), code="far")
         return expires_on
+
+
+class VatIdForm(forms.Form):
+    vat_id = forms.CharField(
+        label=_("VAT ID"),
+        max_length=20,
+        required=False,
+        help_text=_("With the country prefix, e.g. DE123456788. Leave empty if the company has none."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, account, **kwargs):
+        kwargs.setdefault("initial", {"vat_id": account.vat_id})
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.helper = PortalFormHelper()
+
+    def clean_vat_id(self):
+        return normalize_vat_id(self.cleaned_data["vat_id"], str(self.account.country))
 
 
 class RequestForm(forms.ModelForm):

@@ -1,4 +1,5 @@
 import zoneinfo
+from decimal import Decimal
 
 import phonenumbers
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -157,6 +159,22 @@ class CompanyAccount(models.Model):
         _("bank account last four digits"), max_length=4, blank=True, validators=[ascii_digits_only]
     )
 
+    vat_id = models.CharField(
+        _("VAT ID"),
+        max_length=20,
+        blank=True,
+        help_text=_("EU accounts: the company's VAT identification number, e.g. DE123456788."),
+    )
+    sales_tax_rate = models.DecimalField(
+        _("sales tax rate (%)"),
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("US accounts: the sales tax rate to charge. Empty: no sales tax."),
+    )
+
     po_number = models.CharField(_("PO number"), max_length=64, blank=True)
     po_expires_on = models.DateField(_("PO expiry date"), null=True, blank=True)
     billing_interval = models.CharField(
@@ -181,14 +199,43 @@ class CompanyAccount(models.Model):
                 condition=models.Q(bank_account_last4="") | models.Q(bank_account_last4__regex=r"^[0-9]{4}$"),
                 name="account_bank_last4_digits",
             ),
+            models.CheckConstraint(
+                condition=models.Q(sales_tax_rate__isnull=True)
+                | models.Q(sales_tax_rate__gte=0, sales_tax_rate__lte=100),
+                name="account_sales_tax_rate_percent",
+            ),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.number})"
 
+    def clean(self):
+        super().clean()
+        from .tax import normalize_vat_id
+
+        if self.vat_id and self.country:
+            try:
+                self.vat_id = normalize_vat_id(self.vat_id, str(self.country))
+            except ValidationError as error:
+                raise ValidationError({"vat_id": error}) from None
+        if self.sales_tax_rate is not None and self.country and self.country != "US":
+            raise ValidationError({"sales_tax_rate": _("Sales tax applies to accounts in the US only.")})
+
+    @property
+    def tax_treatment(self):
+        from .tax import tax_treatment
+
+        return tax_treatment(self)
+
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone or country_time_zone(str(self.country)))
+
+    @property
+    def is_eu(self) -> bool:
+        from .tax import EU_COUNTRIES
+
+        return self.country in EU_COUNTRIES
 
     @property
     def is_us(self) -> bool:

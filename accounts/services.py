@@ -53,6 +53,33 @@ def account_update(
     return account
 
 
+def vat_id_update(*, account: CompanyAccount, actor: User, vat_id: str) -> CompanyAccount:
+    """Change the account's VAT ID (already checked by the form), audit it and tell Corporate Account Services.
+
+    Submitted quotes keep the treatment they were submitted with; the next ones follow the new ID.
+    """
+    with transaction.atomic():
+        locked = _lock_account(account)
+        old = locked.vat_id
+        if old != vat_id:
+            locked.vat_id = vat_id
+            locked.save(update_fields=["vat_id"])
+            audit_record(
+                account=locked,
+                actor=actor,
+                action=AuditAction.VAT_ID_UPDATE,
+                target=locked,
+                changes={"vat_id": (old, vat_id)},
+            )
+            emails.queue(
+                to=[settings.CAS_EMAIL],
+                template="vat-id-changed",
+                context={"account": locked, "contact": actor, "old": old, "new": vat_id},
+            )
+    account.vat_id = locked.vat_id
+    return account
+
+
 def invoice_recipient_add(*, account: CompanyAccount, actor: User, email: str) -> InvoiceRecipient:
     with transaction.atomic():
         locked = _lock_account(account)

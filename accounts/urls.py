@@ -20,6 +20,7 @@ urlpatterns = [
     path("billing/address/", views.address_edit, name="address"),
     path("billing/phone/", views.phone_edit, name="phone"),
     path("billing/purchase-order/", views.purchase_order_edit, name="purchase_order"),
+    path("billing/vat-id/", views.vat_id_edit, name="vat_id"),
     path("billing/recipients/add/", views.recipient_add, name="recipient_add"),
     path("billing/recipients/<int:pk>/remove/", views.recipient_remove, name="recipient_remove"),
     path(

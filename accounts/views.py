@@ -31,6 +31,7 @@ from .forms import (
     RequestForm,
     SignInForm,
     UserIDPasswordResetForm,
+    VatIdForm,
 )
 from .models import AccountRequest, InvoiceRecipient
 from .ratelimits import client_address, rate_limit_hit
@@ -241,6 +242,20 @@ def purchase_order_edit(request):
         title=_("Purchase order"),
         on_valid=lambda f: services.account_update(
             account=request.account, actor=request.user, action=AuditAction.PURCHASE_ORDER_UPDATE, values=f.cleaned_data
+        ),
+    )
+
+
+@billing_contact_required
+def vat_id_edit(request):
+    form = VatIdForm(request.POST or None, account=request.account)
+    return _edit(
+        request,
+        form=form,
+        template="accounts/edit_form.html",
+        title=_("VAT ID"),
+        on_valid=lambda f: services.vat_id_update(
+            account=request.account, actor=request.user, vat_id=f.cleaned_data["vat_id"]
         ),
     )
 

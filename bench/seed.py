@@ -323,6 +323,8 @@ def seed(scale: float) -> dict[str, int]:
                         expires_at=expires,
                         created_at=submitted - timedelta(days=1),
                         account_manager_id=account["account_manager_id"],
+                        tax_category="O" if account["country"] == "US" else "S",
+                        tax_rate=Decimal("0") if account["country"] == "US" else Decimal("19.00"),
                     )
                     if state == "open" and expires - now < timedelta(hours=48):
                         row["reminder_sent_at"] = expires - timedelta(hours=48)

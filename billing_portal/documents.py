@@ -40,6 +40,7 @@ class StoredDocument:
     model: type[models.Model]
     field: str
     template: str
+    pdf_variant: str | None = None  # WeasyPrint's, e.g. "pdf/a-3b" for a document that carries an e-invoice
 
     def queryset(self) -> models.QuerySet:
         return self.model._default_manager.all()
@@ -69,7 +70,7 @@ class StoredDocument:
         language = self.language(obj)
         with translation.override(language):
             context = self.context(obj)
-        return pdf.render_pdf(self.template, context, language=language)
+        return pdf.render_pdf(self.template, context, language=language, variant=self.pdf_variant)
 
 
 @dataclass(frozen=True)

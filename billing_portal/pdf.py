@@ -196,6 +196,7 @@ def render_pdf(
     language: str,
     stylesheets: Sequence[str] = DEFAULT_STYLESHEETS,
     url_fetcher: StaticOnlyURLFetcher | None = None,
+    variant: str | None = None,
 ) -> bytes:
     """Render `template_name` with `context` in `language` and return the PDF's bytes.
 
@@ -208,4 +209,4 @@ def render_pdf(
         html = render_to_string(template_name, {**context, "pdf_language": language})
     font_config, css = _stylesheets(tuple(stylesheets))
     document = HTML(string=html, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=css, font_config=font_config)
+    return document.write_pdf(stylesheets=css, font_config=font_config, pdf_variant=variant)

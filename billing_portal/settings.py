@@ -325,7 +325,13 @@ SELLER_NAME = env("SELLER_NAME", default="Portal Software GmbH")
 SELLER_ADDRESS = env.list(
     "SELLER_ADDRESS", default=["Musterstraße 1", "10115 Berlin", "Germany"]
 )  # comma-separated lines
-SELLER_VAT_ID = env("SELLER_VAT_ID", default="DE123456789")
+SELLER_VAT_ID = env("SELLER_VAT_ID", default="DE123456788")
+# Where the seller is established and its standard VAT rate: domestic sales are taxed at this rate,
+# sales to EU businesses with a VAT ID are reverse charge (accounts.tax).
+SELLER_COUNTRY = env("SELLER_COUNTRY", default="DE")
+SELLER_POSTAL_CODE = env("SELLER_POSTAL_CODE", default="10115")  # for the e-invoice, which names each part
+SELLER_CITY = env("SELLER_CITY", default="Berlin")
+SELLER_VAT_RATE = env("SELLER_VAT_RATE", default="19.00")
 SELLER_EMAIL = env("SELLER_EMAIL", default="billing@portal.example")
 SELLER_PHONE = env("SELLER_PHONE", default="+49 30 1234567")
 SELLER_BANK_NAME = env("SELLER_BANK_NAME", default="Example Bank AG")

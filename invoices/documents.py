@@ -31,6 +31,7 @@ class InvoicePdf(documents.StoredDocument):
     model = Invoice
     field = "pdf"
     template = "invoices/invoice_pdf.html"
+    pdf_variant = "pdf/a-3b"  # Factur-X is a PDF/A-3 with the XML attached
 
     def queryset(self):
         return Invoice.objects.select_related("account", "account__billing_contact")
@@ -52,6 +53,13 @@ class InvoicePdf(documents.StoredDocument):
 
     def language(self, invoice: Invoice) -> str:
         return invoice.account.language
+
+    def render(self, invoice: Invoice) -> bytes:
+        """A Factur-X invoice: the PDF/A-3 with its EN 16931 XML embedded."""
+        from .einvoice import factur_x_pdf
+
+        pdf_bytes = super().render(invoice)
+        return factur_x_pdf(invoice, pdf_bytes, language=self.language(invoice))
 
     def filename(self, invoice: Invoice) -> str:
         return invoice.pdf_filename

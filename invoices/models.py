@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CompanyAccount, PaymentMethod
+from accounts.tax import TaxCategory, TaxTreatment, tax_label
 
 
 class InvoiceState(models.TextChoices):
@@ -77,6 +78,12 @@ class Invoice(models.Model):
     billing_address = models.TextField(_("billing address"), blank=True, editable=False)
     account_number = models.CharField(_("account number"), max_length=32, blank=True, editable=False)
     po_number = models.CharField(_("PO number"), max_length=64, blank=True, editable=False)
+    buyer_vat_id = models.CharField(_("customer's VAT ID"), max_length=20, blank=True, editable=False)
+    # The billing address once more, in the parts an e-invoice names.
+    buyer_street = models.CharField(_("street"), max_length=200, blank=True, editable=False)
+    buyer_postal_code = models.CharField(_("postal code"), max_length=20, blank=True, editable=False)
+    buyer_city = models.CharField(_("city"), max_length=100, blank=True, editable=False)
+    buyer_country = models.CharField(_("country"), max_length=2, blank=True, editable=False)
     contact_user_id = models.CharField(_("billing contact's User ID"), max_length=150, blank=True, editable=False)
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices, blank=True, editable=False
@@ -90,6 +97,15 @@ class Invoice(models.Model):
         max_digits=5,
         decimal_places=2,
         default=Decimal("0.00"),
+    )
+    tax_category = models.CharField(
+        _("tax treatment"),
+        max_length=2,
+        choices=TaxCategory.choices,
+        blank=True,
+        help_text=_(
+            "Leave empty for the account's treatment when the invoice is issued, with its rate unless one is entered."
+        ),
     )
     tax = models.DecimalField(_("tax"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
@@ -162,12 +178,24 @@ class Invoice(models.Model):
         return (timezone.localdate() - self.due_date).days if self.status == InvoiceStatus.OVERDUE else 0
 
     @property
+    def treatment(self) -> TaxTreatment:
+        return TaxTreatment(self.tax_category or TaxCategory.VAT, self.tax_rate)
+
+    @property
+    def tax_label(self) -> str:
+        return tax_label(self.tax_category or TaxCategory.VAT, self.tax_rate)
+
+    @property
     def billing_address_lines(self) -> list[str]:
         return [line for line in self.billing_address.splitlines() if line]
 
     @property
     def pdf_filename(self) -> str:
         return f"{self.number}.pdf"
+
+    @property
+    def xml_filename(self) -> str:
+        return f"{self.number}.xml"
 
 
 class InvoiceLine(models.Model):

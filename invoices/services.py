@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditAction, audit_record
 from accounts.models import CompanyAccount, User
+from accounts.tax import TaxCategory
 from billing_portal import documents, emails
 from billing_portal.money import money
 
@@ -80,6 +81,11 @@ def _snapshot(invoice: Invoice, account: CompanyAccount) -> list[str]:
     invoice.billing_address = "\n".join(account.address_lines)
     invoice.account_number = account.number
     invoice.po_number = account.po_number
+    invoice.buyer_vat_id = account.vat_id
+    invoice.buyer_street = account.address_line1
+    invoice.buyer_postal_code = account.postal_code
+    invoice.buyer_city = account.city
+    invoice.buyer_country = str(account.country)
     invoice.contact_user_id = account.billing_contact.username
     invoice.payment_method = account.payment_method
     invoice.currency = invoice.currency or account.currency
@@ -88,10 +94,25 @@ def _snapshot(invoice: Invoice, account: CompanyAccount) -> list[str]:
         "billing_address",
         "account_number",
         "po_number",
+        "buyer_vat_id",
+        "buyer_street",
+        "buyer_postal_code",
+        "buyer_city",
+        "buyer_country",
         "contact_user_id",
         "payment_method",
         "currency",
     ]
+
+
+def _apply_account_treatment(invoice: Invoice) -> None:
+    """A draft left without a treatment takes the account's: its rate too, unless staff entered one."""
+    treatment = invoice.account.tax_treatment
+    if invoice.tax_rate:
+        taxed = treatment.category in (TaxCategory.VAT, TaxCategory.SALES_TAX)
+        invoice.tax_category = treatment.category if taxed else TaxCategory.VAT
+    else:
+        invoice.tax_category, invoice.tax_rate = treatment.category, treatment.rate
 
 
 def invoice_draft_recalculate(*, invoice: Invoice) -> Invoice:
@@ -152,6 +173,8 @@ def invoice_issue(*, invoice: Invoice, actor: User | None) -> Invoice:
         if not lines:
             raise InvoiceError(_("An invoice needs at least one line."))
         today = timezone.localdate()
+        if not locked.tax_category:
+            _apply_account_treatment(locked)
         locked.subtotal, locked.tax, locked.total = _totals(lines, locked.tax_rate)
         InvoiceLine.objects.bulk_update(lines, ["line_total"])
         fields = _snapshot(locked, locked.account)
@@ -168,6 +191,8 @@ def invoice_issue(*, invoice: Invoice, actor: User | None) -> Invoice:
                 "due_date",
                 "issued_at",
                 "state",
+                "tax_category",
+                "tax_rate",
                 "subtotal",
                 "tax",
                 "total",
@@ -223,6 +248,12 @@ def _credit_note_issue_locked(original: Invoice, actor: User | None, reason: str
         contact_user_id=original.account.billing_contact.username,
         payment_method=original.payment_method,
         tax_rate=original.tax_rate,
+        tax_category=original.tax_category,
+        buyer_vat_id=original.buyer_vat_id,
+        buyer_street=original.buyer_street,
+        buyer_postal_code=original.buyer_postal_code,
+        buyer_city=original.buyer_city,
+        buyer_country=original.buyer_country,
         subtotal=-original.subtotal,
         tax=-original.tax,
         total=-original.total,

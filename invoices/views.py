@@ -1,5 +1,6 @@
-from django.http import FileResponse
-from django.shortcuts import render
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import billing_contact_required
@@ -7,6 +8,8 @@ from billing_portal import documents, pdf
 
 from . import selectors
 from .documents import INVOICE_PDF
+from .einvoice import cii_xml
+from .models import Invoice
 
 
 @require_GET
@@ -41,5 +44,18 @@ def invoice_pdf(request, pk: int):
     response = FileResponse(
         file, as_attachment=not inline, filename=invoice.pdf_filename, content_type="application/pdf"
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@billing_contact_required
+def invoice_xml(request, pk: int):
+    """The e-invoice alone: the CII XML (EN 16931) that the PDF carries, for an accounts-payable system."""
+    invoice = get_object_or_404(
+        Invoice.objects.visible_to(request.account).select_related("corrects").prefetch_related("lines"), pk=pk
+    )
+    response = HttpResponse(cii_xml(invoice), content_type="application/xml")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=invoice.xml_filename)
     response["Cache-Control"] = "private, no-store"
     return response

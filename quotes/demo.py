@@ -54,6 +54,8 @@ def _quote(account: CompanyAccount, manager: User, number: str, state: str, ago,
         quote.expires_at = quote.submitted_at + QUOTE_VALIDITY
         # Accepted ones are submitted here and accepted below, through the services.
         quote.state = QuoteState.SUBMITTED if state == QuoteState.ACCEPTED else state
+        treatment = account.tax_treatment
+        quote.tax_category, quote.tax_rate = treatment.category, treatment.rate
     if state in (QuoteState.DECLINED, QuoteState.WITHDRAWN):
         quote.decided_at = quote.submitted_at + timedelta(days=1)
         quote.decided_by = account.billing_contact if state == QuoteState.DECLINED else manager

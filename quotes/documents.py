@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from billing_portal import documents, pdf
 
-from .models import QuoteLine, ServiceOrder
+from .models import QuoteLine, ServiceOrder, lines_total
+from .totals import quote_totals
 
 
 class ReceiptPdf(documents.StoredDocument):
@@ -27,7 +28,10 @@ class ReceiptPdf(documents.StoredDocument):
     def context(self, order: ServiceOrder) -> dict:
         quotes = list(order.accepted_quotes.order_by("pk"))
         lines = list(QuoteLine.objects.filter(quote__in=quotes).select_related("product").order_by("quote_id", "id"))
+        for quote in quotes:
+            quote.total = lines_total(line for line in lines if line.quote_id == quote.pk)
         return {
+            "totals": quote_totals(quotes)[0],
             "order": order,
             "account": order.account,
             "quotes": quotes,

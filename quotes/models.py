@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.models import CompanyAccount, PaymentMethod
+from accounts.tax import TaxCategory, TaxTreatment
 from billing_portal.money import money
 from billing_portal.validators import reject_non_ascii_digits
 
@@ -127,6 +128,9 @@ class Quote(models.Model):
     currency = models.CharField(
         _("currency"), max_length=3, blank=True, help_text=_("Leave empty for the account's currency.")
     )
+    # Frozen when staff submit the quote (accounts.tax): what the customer accepts is what is invoiced.
+    tax_category = models.CharField(_("tax treatment"), max_length=2, choices=TaxCategory.choices, blank=True)
+    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=6, decimal_places=3, default=Decimal("0"))
     notes = models.TextField(_("notes for the customer"), max_length=2000, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -213,6 +217,28 @@ class Quote(models.Model):
         if self.display_state == QuoteState.SUBMITTED:
             return _("Open")
         return QuoteState(self.display_state).label
+
+    @property
+    def treatment(self) -> TaxTreatment:
+        """The tax treatment frozen at submission; a draft shows the account's of today."""
+        if self.tax_category:
+            return TaxTreatment(self.tax_category, self.tax_rate)
+        return self.account.tax_treatment
+
+    @property
+    def tax_amount(self) -> Decimal:
+        """The tax on the quote's net `total` (an annotation of `with_totals` or the selector)."""
+        return self.treatment.tax_on(self.total)
+
+    @property
+    def gross(self) -> Decimal:
+        return self.total + self.tax_amount
+
+    @property
+    def totals(self):
+        from .totals import quote_totals
+
+        return quote_totals([self])[0]
 
     @property
     def decided_or_expired_at(self):
@@ -327,6 +353,8 @@ class ServiceOrder(models.Model):
     billing_address = models.TextField(_("billing address"))
     po_number = models.CharField(_("PO number"), max_length=64, blank=True)
     currency = models.CharField(_("currency"), max_length=3)
+    subtotal = models.DecimalField(_("net"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    tax = models.DecimalField(_("tax"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
@@ -376,6 +404,13 @@ class ServiceOrder(models.Model):
     @property
     def is_placed(self) -> bool:
         return self.state == self.State.PLACED
+
+    @property
+    def totals(self):
+        """Net, tax per treatment and gross of the order's quotes (`quote_items`, set by the selector)."""
+        from .totals import Totals, quote_totals
+
+        return next(iter(quote_totals(self.quote_items)), Totals(self.currency))
 
     @property
     def receipt_filename(self) -> str:

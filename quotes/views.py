@@ -17,6 +17,7 @@ from . import selectors, services
 from .documents import RECEIPT_PDF
 from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm, SaveAsDefaultForm
 from .models import Quote, ServiceOrder
+from .totals import quote_totals
 
 PAGE_SIZE = 50
 
@@ -124,7 +125,11 @@ def cart_add(request):
 def cart_view(request):
     quotes = selectors.cart_quotes(account=request.account, contact=request.user)
     blocked = any(not quote.is_open for quote in quotes)
-    return render(request, "quotes/cart.html", {"account": request.account, "quotes": quotes, "blocked": blocked})
+    return render(
+        request,
+        "quotes/cart.html",
+        {"account": request.account, "quotes": quotes, "blocked": blocked, "cart_totals": quote_totals(quotes)},
+    )
 
 
 @require_POST
@@ -172,8 +177,7 @@ def cart_review(request):
         {
             "account": request.account,
             "quotes": quotes,
-            "total": sum(quote.total for quote in quotes),
-            "currency": quotes[0].currency,
+            "cart_totals": quote_totals(quotes),
         },
     )
 
@@ -243,8 +247,7 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
             "address_form": address_form,
             "save_form": save_form,
             "errors": _error_summary(forms),
-            "total": sum(quote.total for quote in quotes),
-            "currency": quotes[0].currency,
+            "totals": quote_totals(quotes)[0],
         },
     )
 

@@ -46,6 +46,7 @@ OTHER_ACCOUNTS_OBJECT = {
     "quotes:order_receipt_pdf": lambda other: _other_order(other, placed=True),
     "invoices:detail": lambda other: IssuedInvoiceFactory(account=other).pk,
     "invoices:pdf": lambda other: IssuedInvoiceFactory(account=other).pk,
+    "invoices:xml": lambda other: IssuedInvoiceFactory(account=other).pk,
 }
 
 

@@ -2,7 +2,6 @@
 
 import copy
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +13,6 @@ from accounts.audit import AuditAction, audit_bulk, audit_record
 from accounts.models import CompanyAccount, User
 from accounts.services import account_update
 from billing_portal import documents, emails
-from billing_portal.money import money
 
 from ..documents import RECEIPT_EMAIL
 from ..models import (
@@ -27,6 +25,7 @@ from ..models import (
     ServiceOrder,
     lines_total,
 )
+from ..totals import quote_totals
 from ._common import QuoteError, _not_open_error, quotes_currency
 
 
@@ -72,6 +71,7 @@ def service_order_draft_create(
         else:
             terms = _account_with(account, {**(payment_values or {}), **(address_values or {})})
         quotes = _open_quotes(account=account, quote_ids=quote_ids)
+        (totals,) = quote_totals(quotes)
         order = ServiceOrder.objects.create(
             account=account,
             admin_name=admin_name.strip(),
@@ -82,7 +82,9 @@ def service_order_draft_create(
             billing_address="\n".join(terms.address_lines),
             po_number=account.po_number,
             currency=quotes[0].currency,
-            total=money(sum((quote.total for quote in quotes), Decimal("0"))),
+            subtotal=totals.net,
+            tax=totals.tax,
+            total=totals.gross,
             created_by=actor,
         )
         order.quotes.add(*quotes)
@@ -147,12 +149,15 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
             raise _not_open_error(closed[0], now)
 
         lines = list(QuoteLine.objects.filter(quote__in=quotes).select_related("product").order_by("quote_id", "id"))
-        locked.total = lines_total(lines)
+        for quote in quotes:
+            quote.total = lines_total(line for line in lines if line.quote_id == quote.pk)
+        (totals,) = quote_totals(quotes)
+        locked.subtotal, locked.tax, locked.total = totals.net, totals.tax, totals.gross
         locked.state = ServiceOrder.State.PLACED
         locked.placed_at = now
         locked.placed_by = actor
         locked.receipt_number = "R-" + locked.number.split("-", 1)[-1]
-        locked.save(update_fields=["state", "placed_at", "placed_by", "receipt_number", "total"])
+        locked.save(update_fields=["state", "placed_at", "placed_by", "receipt_number", "subtotal", "tax", "total"])
         audit_record(
             account=account,
             actor=actor,
@@ -190,6 +195,7 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
             "account": account,
             "quotes": quotes,
             "lines": lines,
+            "totals": totals,
             "contact": contact,
             "link": settings.PORTAL_URL + reverse("quotes:order_confirmation", kwargs={"pk": locked.pk}),
         }

@@ -34,13 +34,30 @@ def quote_submit(*, quote: Quote, actor: User) -> Quote:
         locked.expires_at = now + QUOTE_VALIDITY
         locked.account_manager_id = locked.account_manager_id or account.account_manager_id
         locked.currency = locked.currency or account.currency
-        locked.save(update_fields=["state", "submitted_at", "expires_at", "account_manager", "currency"])
+        # The tax treatment is frozen now: what the customer accepts is what is invoiced.
+        treatment = account.tax_treatment
+        locked.tax_category, locked.tax_rate = treatment.category, treatment.rate
+        locked.save(
+            update_fields=[
+                "state",
+                "submitted_at",
+                "expires_at",
+                "account_manager",
+                "currency",
+                "tax_category",
+                "tax_rate",
+            ]
+        )
         audit_record(
             account=account,
             actor=actor,
             action=AuditAction.QUOTE_SUBMIT,
             target=locked,
-            changes={"state": (QuoteState.DRAFT, QuoteState.SUBMITTED)},
+            changes={
+                "state": (QuoteState.DRAFT, QuoteState.SUBMITTED),
+                "tax_category": ("", treatment.category),
+                "tax_rate": (None, str(treatment.rate)),
+            },
         )
         contact = account.billing_contact
         emails.queue(
@@ -55,7 +72,11 @@ def quote_submit(*, quote: Quote, actor: User) -> Quote:
                 "link": quote_link(locked),
             },
         )
-    _copy(locked, quote, ["state", "submitted_at", "expires_at", "account_manager_id", "currency"])
+    _copy(
+        locked,
+        quote,
+        ["state", "submitted_at", "expires_at", "account_manager_id", "currency", "tax_category", "tax_rate"],
+    )
     return quote
 
 

@@ -43,6 +43,9 @@ class SubmittedQuoteFactory(QuoteFactory):
     submitted_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     expires_at = factory.LazyAttribute(lambda quote: quote.submitted_at + QUOTE_VALIDITY)
     account_manager = factory.LazyAttribute(lambda quote: quote.account.account_manager)
+    # What quote_submit freezes on the quote.
+    tax_category = factory.LazyAttribute(lambda quote: quote.account.tax_treatment.category)
+    tax_rate = factory.LazyAttribute(lambda quote: quote.account.tax_treatment.rate)
 
 
 def overdue(quote: Quote, *, by: timedelta = timedelta(minutes=1)) -> Quote:

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tax import TaxCategory
 from quotes import services
 from quotes.models import QUOTE_VALIDITY, Quote, QuoteLine, QuoteState
 
@@ -82,6 +83,7 @@ def _bulk_quotes(account, count):
                 state=QuoteState.SUBMITTED,
                 submitted_at=now,
                 expires_at=now + QUOTE_VALIDITY,
+                tax_category=TaxCategory.NONE,
             )
             for n in range(count)
         ]

@@ -36,7 +36,7 @@ def test_it_records_who_submitted_it(account, staff):
     quote_submit(quote=quote, actor=staff)
     entry = AuditEntry.objects.get(action="quote_submit", object_id=quote.pk)
     assert entry.actor == staff
-    assert entry.changes == {"state": ["draft", "submitted"]}
+    assert entry.changes == {"state": ["draft", "submitted"], "tax_category": ["", "O"], "tax_rate": [None, "0.00"]}
 
 
 def test_it_refuses_a_quote_without_lines(account, staff):
