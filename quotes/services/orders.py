@@ -55,6 +55,7 @@ def service_order_draft_create(
     payment_values: dict | None = None,
     address_values: dict | None = None,
     save_as_default: bool = True,
+    from_cart: bool = False,
 ) -> ServiceOrder:
     """ "Save and Proceed to Service Order": draft the order to review, with this payment method and address.
 
@@ -84,6 +85,7 @@ def service_order_draft_create(
             currency=quotes[0].currency,
             total=money(sum((quote.total for quote in quotes), Decimal("0"))),
             created_by=actor,
+            from_cart=from_cart,
         )
         order.quotes.add(*quotes)
     return order
