@@ -14,8 +14,8 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/<int:pk>/remove/", views.cart_remove, name="cart_remove"),
     # The cart leads straight to payment; these addresses of the former review step still lead there.
-    path("cart/save/", RedirectView.as_view(pattern_name="quotes:cart_checkout")),
-    path("cart/review/", RedirectView.as_view(pattern_name="quotes:cart_checkout")),
+    path("cart/save/", RedirectView.as_view(pattern_name="quotes:cart_checkout"), name="cart_save"),
+    path("cart/review/", RedirectView.as_view(pattern_name="quotes:cart_checkout"), name="cart_review"),
     path("cart/payment/", views.cart_checkout, name="cart_checkout"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:pk>/", views.order_review, name="order_review"),
