@@ -345,6 +345,8 @@ class ServiceOrder(models.Model):
     )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     quotes = models.ManyToManyField(Quote, verbose_name=_("quotes"), related_name="service_orders")
+    # Where the contact started it: the checkout pages lead back to the cart, or to the one quote.
+    from_cart = models.BooleanField(_("started from the cart"), default=False, editable=False)
     admin_name = models.CharField(_("admin name"), max_length=200)
     admin_email = models.EmailField(_("admin e-mail"))
     admin_phone = PhoneNumberField(_("admin phone"), blank=True, validators=[reject_non_ascii_digits])

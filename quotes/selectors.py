@@ -64,10 +64,13 @@ def quote_list_for_account(
     )
 
 
-def quote_detail_for_account(*, account: CompanyAccount, pk: int) -> Quote:
+def quote_detail_for_account(*, account: CompanyAccount, contact: User, pk: int) -> Quote:
     """Drafts are staff-only: to the customer they do not exist."""
     queryset = (
-        Quote.objects.visible_to(account).with_totals().select_related("account_manager", "decided_by", "service_order")
+        Quote.objects.visible_to(account)
+        .with_totals()
+        .annotate(in_cart=_in_cart(account, contact))
+        .select_related("account_manager", "decided_by", "service_order")
     )
     quote = get_object_or_404(queryset, pk=pk)
     quote.line_items = list(QuoteLine.objects.filter(quote=quote).select_related("product"))

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -12,8 +13,9 @@ urlpatterns = [
     path("cart/", views.cart_view, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/<int:pk>/remove/", views.cart_remove, name="cart_remove"),
-    path("cart/save/", views.cart_save, name="cart_save"),
-    path("cart/review/", views.cart_review, name="cart_review"),
+    # The cart leads straight to payment; these addresses of the former review step still lead there.
+    path("cart/save/", RedirectView.as_view(pattern_name="quotes:cart_checkout"), name="cart_save"),
+    path("cart/review/", RedirectView.as_view(pattern_name="quotes:cart_checkout"), name="cart_review"),
     path("cart/payment/", views.cart_checkout, name="cart_checkout"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:pk>/", views.order_review, name="order_review"),

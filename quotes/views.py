@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
@@ -74,7 +76,7 @@ def quote_list(request):
 
 @billing_contact_required
 def quote_detail(request, pk: int):
-    quote = selectors.quote_detail_for_account(account=request.account, pk=pk)
+    quote = selectors.quote_detail_for_account(account=request.account, contact=request.user, pk=pk)
     return render(request, "quotes/quote_detail.html", {"account": request.account, "quote": quote})
 
 
@@ -100,6 +102,16 @@ def quote_decline(request, pk: int):
     return render(request, "quotes/quote_decline.html", {"account": request.account, "quote": quote, "form": form})
 
 
+def _back(request, default: str):
+    """The portal page the form was sent from (its menu and page of quotes kept), or `default`."""
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(next_url)
+    return redirect(default)
+
+
 @require_POST
 @billing_contact_required
 def cart_add(request):
@@ -107,18 +119,23 @@ def cart_add(request):
     form = AddToCartForm(request.POST, quote_ids=list(quote_ids))
     if not form.is_valid():
         messages.error(request, _("Select at least one open quote."))
-        return redirect("quotes:list")
+        return _back(request, "quotes:list")
     try:
         count = services.cart_add(account=request.account, contact=request.user, quote_ids=form.cleaned_data["quotes"])
     except services.QuoteError as error:
         messages.error(request, str(error))
-        return redirect("quotes:list")
+        return _back(request, "quotes:list")
     messages.success(
         request,
-        ngettext("Your cart now holds %(count)d quote.", "Your cart now holds %(count)d quotes.", count)
-        % {"count": count},
+        format_html(
+            '{} <a class="alert-link" href="{}">{}</a>',
+            ngettext("Your cart now holds %(count)d quote.", "Your cart now holds %(count)d quotes.", count)
+            % {"count": count},
+            reverse("quotes:cart"),
+            _("View Cart"),
+        ),
     )
-    return redirect("quotes:list")
+    return _back(request, "quotes:list")
 
 
 @billing_contact_required
@@ -138,18 +155,7 @@ def cart_remove(request, pk: int):
     quote = _get_quote_for_account(request, pk)
     services.cart_remove(account=request.account, contact=request.user, quote=quote)
     messages.success(request, _("Quote %(number)s has been removed from your cart.") % {"number": quote.number})
-    return redirect("quotes:cart")
-
-
-@require_POST
-@billing_contact_required
-def cart_save(request):
-    try:
-        services.cart_check(account=request.account, contact=request.user)
-    except services.QuoteError as error:
-        messages.error(request, str(error))
-        return redirect("quotes:cart")
-    return redirect("quotes:cart_review")
+    return _back(request, "quotes:cart")
 
 
 def _cart_refused(request, quotes: list[Quote]):
@@ -162,24 +168,6 @@ def _cart_refused(request, quotes: list[Quote]):
         messages.error(request, str(error))
         return redirect("quotes:cart")
     return None
-
-
-@billing_contact_required
-def cart_review(request):
-    quotes = selectors.cart_quotes(account=request.account, contact=request.user)
-    if refused := _cart_refused(request, quotes):
-        return refused
-    if any(not quote.is_open for quote in quotes):
-        return redirect("quotes:cart")
-    return render(
-        request,
-        "quotes/cart_review.html",
-        {
-            "account": request.account,
-            "quotes": quotes,
-            "cart_totals": quote_totals(quotes),
-        },
-    )
 
 
 def _error_summary(forms) -> list[dict]:
@@ -199,7 +187,7 @@ def _error_summary(forms) -> list[dict]:
     return summary
 
 
-def _checkout(request, *, quotes: list[Quote], back_url: str):
+def _checkout(request, *, quotes: list[Quote], from_cart: bool):
     account = request.account
     admin = selectors.admin_contact_suggestion(account=account)
     initial = (
@@ -226,6 +214,7 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
                 payment_values=payment_form.account_values(),
                 address_values=address_form.cleaned_data,
                 save_as_default=save_form.as_default,
+                from_cart=from_cart,
                 **admin_form.cleaned_data,
             )
         except services.QuoteError as error:
@@ -241,7 +230,8 @@ def _checkout(request, *, quotes: list[Quote], back_url: str):
             "account": account,
             "quotes": quotes,
             "closed": closed,
-            "back_url": back_url,
+            "from_cart": from_cart,
+            "back_url": reverse("quotes:cart") if from_cart else reverse("quotes:detail", kwargs={"pk": quotes[0].pk}),
             "admin_form": admin_form,
             "form": payment_form,
             "address_form": address_form,
@@ -258,7 +248,7 @@ def quote_checkout(request, pk: int):
     quotes = list(Quote.objects.visible_to(request.account).filter(pk=pk).with_totals())
     if not quotes:
         raise Http404
-    return _checkout(request, quotes=quotes, back_url=reverse("quotes:detail", kwargs={"pk": pk}))
+    return _checkout(request, quotes=quotes, from_cart=False)
 
 
 @sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
@@ -267,7 +257,7 @@ def cart_checkout(request):
     quotes = list(selectors.cart_quote_queryset(account=request.account, contact=request.user).with_totals())
     if refused := _cart_refused(request, quotes):
         return refused
-    return _checkout(request, quotes=quotes, back_url=reverse("quotes:cart_review"))
+    return _checkout(request, quotes=quotes, from_cart=True)
 
 
 @billing_contact_required
@@ -279,12 +269,20 @@ def order_review(request, pk: int):
     return _render_review(request, order, form)
 
 
+def _started_from(order: ServiceOrder) -> dict:
+    """The breadcrumb's way back: the cart, or the one quote the order was started from, and its payment page."""
+    if order.from_cart or len(order.quote_items) != 1:
+        return {"cart": True, "payment_url": reverse("quotes:cart_checkout")}
+    quote = order.quote_items[0]
+    return {"from_quote": quote, "payment_url": reverse("quotes:checkout", kwargs={"pk": quote.pk})}
+
+
 def _render_review(request, order, form):
     closed = [quote for quote in order.quote_items if not quote.is_open]
     return render(
         request,
         "quotes/order_review.html",
-        {"account": request.account, "order": order, "form": form, "closed": closed},
+        {"account": request.account, "order": order, "form": form, "closed": closed, "started": _started_from(order)},
     )
 
 
@@ -310,7 +308,11 @@ def order_confirmation(request, pk: int):
     order = selectors.service_order_for_account(account=request.account, pk=pk)
     if not order.is_placed:
         return redirect("quotes:order_review", pk=order.pk)
-    return render(request, "quotes/order_confirmation.html", {"account": request.account, "order": order})
+    return render(
+        request,
+        "quotes/order_confirmation.html",
+        {"account": request.account, "order": order, "started": _started_from(order)},
+    )
 
 
 @billing_contact_required

@@ -63,8 +63,8 @@ def visit_contact_pages(page, base, portal):
         yield f"quote {state}"
     page.goto(f"{base}/quotes/cart/")
     yield "cart"
-    page.goto(f"{base}/quotes/cart/review/")
-    yield "cart review"
+    page.goto(f"{base}/quotes/cart/payment/")
+    yield "cart payment"
     page.goto(f"{base}/quotes/{portal['quotes']['open'].pk}/payment/")
     yield "payment"
     page.locator("#id_admin-admin_name").fill("")

@@ -8,7 +8,7 @@ from `quotes.services`.
 """
 
 from ._common import QuoteError, quote_link, quotes_currency
-from .cart import cart_add, cart_check, cart_get_or_create, cart_remove
+from .cart import cart_add, cart_get_or_create, cart_remove
 from .expiry import quotes_expire_due, quotes_remind_due
 from .orders import service_order_draft_create, service_order_place
 from .quotes import quote_decline, quote_submit, quote_withdraw
@@ -16,7 +16,6 @@ from .quotes import quote_decline, quote_submit, quote_withdraw
 __all__ = [
     "QuoteError",
     "cart_add",
-    "cart_check",
     "cart_get_or_create",
     "cart_remove",
     "quote_decline",

@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CompanyAccount, User
@@ -50,21 +49,3 @@ def cart_remove(*, account: CompanyAccount, contact: User, quote: Quote) -> None
         cart = cart_get_or_create(account=account, contact=contact)
         cart.quotes.remove(quote)
         cart.save(update_fields=["updated_at"])
-
-
-def cart_check(*, account: CompanyAccount, contact: User) -> list[Quote]:
-    """The cart's quotes, if every one of them can still be accepted ("Save Cart and Review")."""
-    cart = cart_get_or_create(account=account, contact=contact)
-    quotes = list(cart.quotes.visible_to(account).order_by("pk"))
-    if not quotes:
-        raise QuoteError(_("Your cart is empty."))
-    quotes_currency(quotes=quotes)
-    now = timezone.now()
-    blocked = [quote for quote in quotes if not quote.is_open_at(now)]
-    if blocked:
-        raise QuoteError(
-            _("Remove the quotes that can no longer be accepted: %(numbers)s.")
-            % {"numbers": ", ".join(q.number for q in blocked)}
-        )
-    cart.save(update_fields=["updated_at"])
-    return quotes

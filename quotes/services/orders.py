@@ -54,6 +54,7 @@ def service_order_draft_create(
     payment_values: dict | None = None,
     address_values: dict | None = None,
     save_as_default: bool = True,
+    from_cart: bool = False,
 ) -> ServiceOrder:
     """ "Save and Proceed to Service Order": draft the order to review, with this payment method and address.
 
@@ -86,6 +87,7 @@ def service_order_draft_create(
             tax=totals.tax,
             total=totals.gross,
             created_by=actor,
+            from_cart=from_cart,
         )
         order.quotes.add(*quotes)
     return order

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -121,14 +122,13 @@ def test_the_cart_and_place_forms(contact_client, account):
 
     @FUZZ
     @given(st.lists(values, max_size=5), values)
-    def check(quote_ids, token):
-        assert (
-            contact_client.post(
-                reverse("quotes:cart_add"), {"quotes": [v.replace("\x00", "") for v in quote_ids]}
-            ).status_code
-            == 302
+    def check(quote_ids, next_url):
+        response = contact_client.post(
+            reverse("quotes:cart_add"),
+            {"quotes": [v.replace("\x00", "") for v in quote_ids], "next": next_url.replace("\x00", "")},
         )
-        assert contact_client.post(reverse("quotes:cart_save")).status_code == 302
+        assert response.status_code == 302
+        assert url_has_allowed_host_and_scheme(response.url, allowed_hosts={"testserver"})
 
     check()
 

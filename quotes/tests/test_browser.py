@@ -32,6 +32,7 @@ def place_through_payment(page):
     page.get_by_label("E-mail address").fill("pat@acme.example")
     page.get_by_role("button", name="Save and Proceed to Service Order").click()
     assert page.get_by_role("heading", name=re.compile("Review your service order")).is_visible()
+    expect(page.locator("#checkout-steps [aria-current=step]")).to_have_text("Service order")
     page.get_by_role("button", name="Place Service Order").click()
     page.wait_for_url("**/confirmation/")
 
@@ -66,18 +67,23 @@ def test_a_contact_accepts_a_cart_of_three(signed_in_page, account):
     page.reload()
     for quote in quotes:
         page.get_by_label(f"Select quote {quote.number}").check()
-    page.get_by_role("button", name="Add to Cart").click()
+    page.get_by_role("button", name="Add to Cart", exact=True).click()
     assert page.locator("#view-cart .badge").inner_text() == "3"
-    page.get_by_role("link", name=re.compile("View Cart")).click()
-    page.get_by_role("button", name="Save Cart and Review").click()
+    page.get_by_role("link", name=re.compile("View Cart")).first.click()
     for quote in quotes:
-        assert page.get_by_role("heading", name=re.compile(f"Quote {quote.number}")).is_visible()
-    assert page.locator("#cart-total").inner_text() == "1,800.00 USD"
+        assert page.locator("#cart").get_by_role("link", name=quote.number).is_visible()
+    expect(page.locator("#checkout-steps [aria-current=step]")).to_have_text("Review")
+    page.get_by_role("link", name="Proceed to Payment").click()  # no review page in between
+    expect(page.locator("#checkout-steps [aria-current=step]")).to_have_text("Payment")
+    expect(page.locator(".breadcrumb")).to_have_text(re.compile(r"^\s*Quotes\s*Cart\s*Payment\s*$"))
+    page.go_back()
     place_through_payment(page)
 
     order = ServiceOrder.objects.get(state=ServiceOrder.State.PLACED)
     assert set(order.accepted_quotes.all()) == set(quotes)
     assert page.locator("#order-total").inner_text() == "1,800.00 USD"
+    expect(page.locator("#checkout-steps [aria-current=step]")).to_have_text("Done")
+    expect(page.locator(".breadcrumb")).to_have_text(re.compile(r"^\s*Quotes\s*Cart\s*Confirmation\s*$"))
 
 
 def test_a_contact_declines_with_a_comment_and_finds_it_under_declined(signed_in_page, account, live_server):
@@ -177,3 +183,53 @@ def test_declining_says_what_is_declined_and_that_it_cannot_be_undone(signed_in_
     page.goto(live_server.url + f"/quotes/{quote.pk}/decline/")
     expect(page.locator("#decline-warning")).to_contain_text(f"{quote.number} over 600.00 USD")
     expect(page.locator("#decline-warning")).to_contain_text("This cannot be undone")
+
+
+def test_a_contact_adds_and_removes_a_quote_from_its_row_and_its_page_with_the_keyboard(
+    signed_in_page, live_server, account
+):
+    quotes = [SubmittedQuoteFactory(account=account) for _ in range(2)]
+    page = signed_in_page
+    page.goto(live_server.url + "/quotes/?state=open")
+    page.get_by_role("button", name=f"Add to Cart {quotes[1].number}").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/quotes/?state=open")
+    message = page.get_by_role("status").filter(has_text="Your cart now holds 1 quote.")
+    message.get_by_role("link", name="View Cart").focus()
+    row = page.locator("#quotes tr", has_text=quotes[1].number)
+    expect(row).to_contain_text("In cart")
+    expect(page.get_by_role("button", name=f"Add to Cart {quotes[0].number}")).to_be_visible()
+    assert page.locator("#view-cart .badge").inner_text() == "1"
+
+    page.get_by_role("button", name=f"Remove from cart {quotes[1].number}").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/quotes/?state=open")
+    expect(page.get_by_role("status").filter(has_text=f"Quote {quotes[1].number} has been removed")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Add to Cart {quotes[1].number}")).to_be_visible()
+
+    page.get_by_role("link", name=f"Review Quote {quotes[0].number}").click()
+    expect(page.locator("#checkout-steps [aria-current=step]")).to_have_text("Review")
+    page.get_by_role("button", name=f"Add to Cart {quotes[0].number}").click()
+    page.wait_for_url(f"**/quotes/{quotes[0].pk}/")
+    page.get_by_role("status").get_by_role("link", name="View Cart").click()
+    page.wait_for_url("**/quotes/cart/")
+    expect(page.locator("#cart")).to_contain_text(quotes[0].number)
+
+
+def test_a_single_quote_checkout_names_the_quote_and_fits_a_phone_in_german(
+    signed_in_page, live_server, contact, account
+):
+    quote = SubmittedQuoteFactory(account=account)
+    contact.language = "de"
+    contact.save(update_fields=["language"])
+    page = signed_in_page
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(live_server.url + f"/quotes/{quote.pk}/payment/")
+    expect(page.locator(".breadcrumb")).to_have_text(re.compile(rf"^\s*Angebote\s*{quote.number}\s*Zahlung\s*$"))
+    steps = page.locator("#checkout-steps li")
+    expect(steps).to_have_count(4)
+    expect(page.locator("#checkout-steps [aria-current=step]")).to_have_text("Zahlung")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    for index in range(4):
+        box = steps.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, steps.nth(index).inner_text()

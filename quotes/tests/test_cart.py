@@ -1,4 +1,4 @@
-"""The cart views: add, view, remove, save and review."""
+"""The cart views: add, view, remove, and on to payment."""
 
 import pytest
 from django.urls import reverse
@@ -46,17 +46,15 @@ def test_the_cart_survives_signing_out(client, contact, account, open_quote):
     assert open_quote.number in client.get(reverse("quotes:cart")).content.decode()
 
 
-def test_it_shows_a_withdrawn_quote_as_such_and_blocks_review(contact_client, account, contact, staff):
+def test_it_shows_a_withdrawn_quote_as_such_and_blocks_payment(contact_client, account, contact, staff):
     quotes = [SubmittedQuoteFactory(account=account) for _ in range(2)]
     services.cart_add(account=account, contact=contact, quote_ids=[q.pk for q in quotes])
     services.quote_withdraw(quote=quotes[0], actor=staff)
     page = contact_client.get(reverse("quotes:cart")).content.decode()
     assert "Withdrawn" in page
     assert "Remove the quotes that can no longer be accepted" in page
-    response = contact_client.post(reverse("quotes:cart_save"), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("quotes:cart")
-    assert quotes[0].number in response.content.decode()
-    assert contact_client.get(reverse("quotes:cart_review")).url == reverse("quotes:cart")
+    assert reverse("quotes:cart_checkout") not in page
+    assert 'disabled aria-disabled="true">Proceed to Payment</button>' in page
 
 
 def test_it_shows_an_expired_quote_as_such(contact_client, account, contact, open_quote):
@@ -82,32 +80,35 @@ def test_removing_is_404_for_another_account(contact_client, other_quote):
     assert contact_client.post(reverse("quotes:cart_remove", kwargs={"pk": other_quote.pk})).status_code == 404
 
 
-def test_save_cart_and_review_shows_every_quote_and_the_total(contact_client, account, contact):
+def test_the_cart_leads_straight_to_payment_for_every_quote(contact_client, account, contact):
     quotes = [SubmittedQuoteFactory(account=account) for _ in range(3)]
     services.cart_add(account=account, contact=contact, quote_ids=[q.pk for q in quotes])
-    response = contact_client.post(reverse("quotes:cart_save"))
-    assert response.url == reverse("quotes:cart_review")
-    page = contact_client.get(reverse("quotes:cart_review")).content.decode()
+    page = contact_client.get(reverse("quotes:cart")).content.decode()
+    assert f'<a class="btn btn-primary" href="{reverse("quotes:cart_checkout")}" id="cart-checkout">' in page
+    assert "Save Cart and Review" not in page
+    payment = contact_client.get(reverse("quotes:cart_checkout")).content.decode()
     for quote in quotes:
-        assert quote.number in page
-    assert "1,800.00 USD" in page
-    assert "Proceed to Payment" in page
+        assert quote.number in payment
+    assert "1,800.00 USD" in payment
 
 
-def test_saving_rejects_get(contact_client):
-    assert contact_client.get(reverse("quotes:cart_save")).status_code == 405
+@pytest.mark.parametrize(("method", "path"), [("get", "/quotes/cart/review/"), ("post", "/quotes/cart/save/")])
+def test_the_former_review_step_leads_to_payment(contact_client, account, contact, open_quote, method, path):
+    services.cart_add(account=account, contact=contact, quote_ids=[open_quote.pk])
+    response = getattr(contact_client, method)(path)
+    assert response.status_code == 302
+    assert response.url == reverse("quotes:cart_checkout")
 
 
-def test_saving_an_empty_cart_shows_an_error(contact_client):
-    response = contact_client.post(reverse("quotes:cart_save"), follow=True)
-    assert "Your cart is empty." in response.content.decode()
+def test_an_empty_cart_offers_no_payment(contact_client):
+    page = contact_client.get(reverse("quotes:cart")).content.decode()
+    assert "Your cart is empty." in page
+    assert reverse("quotes:cart_checkout") not in page
 
 
-def test_the_review_query_count_is_fixed(contact_client, account, contact, django_assert_max_num_queries):
+def test_the_cart_query_count_is_fixed(contact_client, account, contact, django_assert_max_num_queries):
     quotes = [SubmittedQuoteFactory(account=account) for _ in range(10)]
     services.cart_add(account=account, contact=contact, quote_ids=[q.pk for q in quotes])
-    with django_assert_max_num_queries(8):
-        contact_client.get(reverse("quotes:cart_review"))
     with django_assert_max_num_queries(8):
         contact_client.get(reverse("quotes:cart"))
 
