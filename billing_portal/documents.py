@@ -17,7 +17,7 @@ Tasks name a description by its `kind`, registered with `register()` when its ap
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from typing import TypeVar
 
 from django.core.files import File
@@ -64,13 +64,17 @@ class StoredDocument:
         """How logs and DocumentTooLarge name the document."""
         return str(obj)
 
+    def zone(self, obj) -> tzinfo:
+        """The time zone the document's times are shown in (with its name): the account's, by default."""
+        return obj.account.zone
+
     def render(self, obj) -> bytes:
         """The PDF, not stored; DocumentTooLarge past PDF_MAX_LINES."""
         pdf.check_lines(self.line_count(obj), document=self.label(obj))
         language = self.language(obj)
-        with translation.override(language):
+        with translation.override(language), timezone.override(self.zone(obj)):
             context = self.context(obj)
-        return pdf.render_pdf(self.template, context, language=language, variant=self.pdf_variant)
+            return pdf.render_pdf(self.template, context, language=language, variant=self.pdf_variant)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ Celery task that takes each row under a lock, so two workers never send the same
 import logging
 import smtplib
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.conf import settings
 from django.db import transaction
@@ -33,14 +33,18 @@ def queue(
     language: str | None = None,
     attachments: dict | None = None,
     hold: bool = False,
+    zone: tzinfo | None = None,
 ) -> Email:
     """Render `emails/<template>-{subject,body}.txt` and `-body.html` in `language` and queue them.
+
+    Times are shown in `zone`, by default the time zone of the context's `account` (its `zone`), else UTC.
 
     Must be called inside the transaction of the change that causes the e-mail. With
     `hold=True` the e-mail is stored but not sent until `release()` gives it its attachments.
     """
     context = {"portal_url": settings.PORTAL_URL, **context}
-    with translation.override(language or settings.LANGUAGE_CODE):
+    zone = zone or getattr(context.get("account"), "zone", None) or UTC
+    with translation.override(language or settings.LANGUAGE_CODE), timezone.override(zone):
         subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
         text = render_to_string(f"emails/{template}-body.txt", context)
         html = render_to_string(f"emails/{template}-body.html", context)

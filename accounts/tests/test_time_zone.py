@@ -55,3 +55,29 @@ def test_the_zone_ends_with_the_request(contact_client, account, settings):
     account.save()
     contact_client.get(reverse("quotes:list"))
     assert timezone.get_current_timezone_name() == settings.TIME_ZONE
+
+
+def test_the_receipt_pdf_and_email_show_times_in_the_accounts_zone(account, contact):
+    import io
+
+    from post_office.models import Email
+    from pypdf import PdfReader
+
+    from quotes import services
+    from quotes.documents import RECEIPT_PDF
+    from quotes.tests.factories import SubmittedQuoteFactory
+    from quotes.tests.helpers import draft_order
+
+    account.time_zone = "America/Los_Angeles"
+    account.save()
+    quote = SubmittedQuoteFactory(account=account)
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[quote]), actor=contact
+    )
+    local = timezone.localtime(order.placed_at, account.zone)
+    shown = f"{local:%-I:%M} {'a.m.' if local.hour < 12 else 'p.m.'} P"  # e.g. "9:05 a.m. PST"
+    text = PdfReader(io.BytesIO(RECEIPT_PDF.render(order))).pages[0].extract_text()
+    assert shown in text.replace("\n", " ")
+    assert "UTC" not in text
+    receipt = Email.objects.get(pk=order.receipt_email_id)
+    assert shown in receipt.message and "UTC" not in receipt.message
