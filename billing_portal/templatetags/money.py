@@ -2,19 +2,27 @@
 
 from decimal import Decimal
 
+from babel.numbers import format_currency
 from django import template
-from django.utils import formats
+from django.conf import settings
+from django.utils import formats, translation
 
 register = template.Library()
 
 
 @register.filter
 def money(value: Decimal | None, currency: str = "") -> str:
-    """An amount with two decimals, grouped and localized for the active language, then the currency code."""
+    """An amount as the active language writes it, with the currency's symbol where it has one.
+
+    "1.234,56 €" in German, "$1,234.56" and "€1,234.56" in English (Babel's CLDR data); without a
+    currency, the grouped number with two decimals.
+    """
     if value is None:
         return ""
-    number = formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
-    return f"{number} {currency}".strip()
+    if not currency:
+        return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+    return format_currency(value, currency, locale=locale)
 
 
 @register.filter

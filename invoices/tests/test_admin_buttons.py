@@ -97,7 +97,7 @@ def test_the_void_confirmation_says_what_happens_and_changes_nothing(staff_clien
     page = response.content.decode()
     assert response.status_code == 200
     assert (
-        f"Void invoice {issued.number}? A credit note for 1,499.36 USD is issued and e-mailed. This cannot be undone."
+        f"Void invoice {issued.number}? A credit note for $1,499.36 is issued and e-mailed. This cannot be undone."
         in page
     )
     assert 'name="csrfmiddlewaretoken"' in page
@@ -144,7 +144,7 @@ def test_confirming_issue_issues_the_draft_and_e_mails_it(
 
 def test_confirming_mark_paid_marks_it_paid(staff_client, issued, staff):
     assert (
-        f"Mark invoice {issued.number} for 1,499.36 USD paid?"
+        f"Mark invoice {issued.number} for $1,499.36 paid?"
         in staff_client.get(_url("mark_paid", issued)).content.decode()
     )
     issued.refresh_from_db()

@@ -72,7 +72,7 @@ def test_staff_void_an_invoice_from_its_page(page, live_server, account, django_
     assert page.get_by_role("link", name="Download PDF").is_visible()
     page.get_by_role("link", name="Void", exact=True).click()
     assert page.get_by_text(
-        f"Void invoice {invoice.number}? A credit note for 100.00 USD is issued and e-mailed. This cannot be undone."
+        f"Void invoice {invoice.number}? A credit note for $100.00 is issued and e-mailed. This cannot be undone."
     ).is_visible()
     page.get_by_role("button", name="Confirm").click()
 

@@ -25,8 +25,8 @@ def test_each_row_shows_the_amount_due_and_links_its_pdf(contact_client, account
     page = contact_client.get(URL).content.decode()
     for invoice in (unpaid, paid):
         assert f'href="{reverse("invoices:pdf", args=[invoice.pk])}"' in page
-    assert page.count('data-label="Amount due"><span class="money">100.00 USD</span>') == 1
-    assert page.count('data-label="Amount due"><span class="money">0.00 USD</span>') == 1
+    assert page.count('data-label="Amount due"><span class="money">$100.00</span>') == 1
+    assert page.count('data-label="Amount due"><span class="money">$0.00</span>') == 1
 
 
 def test_an_overdue_invoice_says_by_how_many_days(contact_client, account):

@@ -11,7 +11,7 @@ def test_it_shows_the_invoice_with_its_lines_and_totals(contact_client, issued):
 
     assert issued.number in page
     assert "Team plan, 10 seats" in page and "Extra storage 100 GB" in page
-    assert "1,259.97 USD" in page and "239.39 USD" in page and "1,499.36 USD" in page
+    assert "$1,259.97" in page and "$239.39" in page and "$1,499.36" in page
     assert "PO-7788" in page
     assert "<caption" in page
 

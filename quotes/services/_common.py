@@ -52,6 +52,12 @@ def _quote_total(quote: Quote) -> Decimal:
     return Quote.objects.with_totals().values_list("total", flat=True).get(pk=quote.pk)
 
 
+def _quote_gross(quote: Quote) -> Decimal:
+    """What the customer pays: the net total and the tax of the treatment frozen on the quote."""
+    net = _quote_total(quote)
+    return net + quote.treatment.tax_on(net)
+
+
 def _copy(source, target, fields: Iterable[str]) -> None:
     for field in fields:
         setattr(target, field, getattr(source, field))

@@ -16,7 +16,7 @@ from ..models import (
     Quote,
     QuoteState,
 )
-from ._common import QuoteError, _copy, _lock_quote, _not_open_error, _quote_total, quote_link
+from ._common import QuoteError, _copy, _lock_quote, _not_open_error, _quote_gross, quote_link
 
 
 def quote_submit(*, quote: Quote, actor: User) -> Quote:
@@ -68,7 +68,7 @@ def quote_submit(*, quote: Quote, actor: User) -> Quote:
                 "quote": locked,
                 "account": account,
                 "contact": contact,
-                "total": _quote_total(locked),
+                "total": _quote_gross(locked),
                 "link": quote_link(locked),
             },
         )

@@ -79,7 +79,7 @@ def test_the_submit_confirmation_says_what_happens_and_changes_nothing(staff_cli
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert f"Submit quote {draft.number} for 600.00 {account.currency} to {account}?" in page
+    assert f"Submit quote {draft.number} for $600.00 to {account}?" in page
     assert "may accept it for 7 days" in page
     assert 'value="Confirm"' in page and 'name="csrfmiddlewaretoken"' in page
     draft.refresh_from_db()

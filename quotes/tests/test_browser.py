@@ -43,7 +43,7 @@ def test_a_contact_accepts_one_quote(signed_in_page, account, contact):
     page.reload()
     page.get_by_role("link", name=f"Review Quote {quote.number}").click()
     assert page.get_by_role("heading", name=f"Quote {quote.number}").is_visible()
-    assert "600.00 USD" in page.locator("#quote-facts").inner_text()
+    assert "$600.00" in page.locator("#quote-facts").inner_text()
     place_through_payment(page)
 
     order = ServiceOrder.objects.get(state=ServiceOrder.State.PLACED)
@@ -81,7 +81,7 @@ def test_a_contact_accepts_a_cart_of_three(signed_in_page, account):
 
     order = ServiceOrder.objects.get(state=ServiceOrder.State.PLACED)
     assert set(order.accepted_quotes.all()) == set(quotes)
-    assert page.locator("#order-total").inner_text() == "1,800.00 USD"
+    assert page.locator("#order-total").inner_text() == "$1,800.00"
     expect(page.locator("#checkout-steps [aria-current=step]")).to_have_text("Done")
     expect(page.locator(".breadcrumb")).to_have_text(re.compile(r"^\s*Quotes\s*Cart\s*Confirmation\s*$"))
 
@@ -181,7 +181,7 @@ def test_declining_says_what_is_declined_and_that_it_cannot_be_undone(signed_in_
     quote = SubmittedQuoteFactory(account=account)
     page = signed_in_page
     page.goto(live_server.url + f"/quotes/{quote.pk}/decline/")
-    expect(page.locator("#decline-warning")).to_contain_text(f"{quote.number} over 600.00 USD")
+    expect(page.locator("#decline-warning")).to_contain_text(f"{quote.number} over $600.00")
     expect(page.locator("#decline-warning")).to_contain_text("This cannot be undone")
 
 

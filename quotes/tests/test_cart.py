@@ -89,7 +89,7 @@ def test_the_cart_leads_straight_to_payment_for_every_quote(contact_client, acco
     payment = contact_client.get(reverse("quotes:cart_checkout")).content.decode()
     for quote in quotes:
         assert quote.number in payment
-    assert "1,800.00 USD" in payment
+    assert "$1,800.00" in payment
 
 
 @pytest.mark.parametrize(("method", "path"), [("get", "/quotes/cart/review/"), ("post", "/quotes/cart/save/")])

@@ -23,7 +23,7 @@ def test_it_lists_each_placed_order_with_its_quotes_total_and_receipt(contact_cl
         order.number,
         first.number,
         second.number,
-        f"{order.total:,.2f} {order.currency}",
+        f"${order.total:,.2f}",
         reverse("quotes:order_receipt_pdf", kwargs={"pk": order.pk}),
         reverse("quotes:detail", kwargs={"pk": first.pk}),
     ):

@@ -25,7 +25,7 @@ def test_the_review_shows_the_whole_order(contact_client, order, open_quote):
         "pat@acme.example",
         "Place Service Order",
         str(order.token),
-        "600.00 USD",
+        "$600.00",
     ):
         assert text in page, text
 

@@ -22,8 +22,8 @@ def test_it_shows_lines_totals_currency_and_expiry(contact_client, account):
     for text in (
         "Rescue Premium",
         ">10<",
-        "99.50 USD",
-        "995.00 USD",
+        "$99.50",
+        "$995.00",
         "Currency",
         "Expires",
         "left",

@@ -19,7 +19,7 @@ def test_it_lists_open_quotes_with_total_expiry_and_review_button(contact_client
     quote = SubmittedQuoteFactory(account=account, lines=[(None, 3, Decimal("1200.00"))])
     page = contact_client.get(URL).content.decode()
     assert quote.number in page
-    assert "3,600.00 USD" in page
+    assert "$3,600.00" in page
     assert "Review Quote" in page
     assert "Add to Cart" in page
     assert "View Cart" in page

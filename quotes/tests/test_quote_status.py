@@ -49,4 +49,4 @@ def test_a_closed_quote_does_not_show_when_it_expires(contact_client, account, c
 def test_the_total_is_below_the_lines_not_inside_a_scrolled_table(contact_client, account):
     page = detail(contact_client, SubmittedQuoteFactory(account=account))
     assert "<tfoot>" not in page and "table-responsive" not in page
-    assert '<dt class="grand-total">Total</dt><dd class="grand-total money">600.00 USD</dd>' in page
+    assert '<dt class="grand-total">Total</dt><dd class="grand-total money">$600.00</dd>' in page

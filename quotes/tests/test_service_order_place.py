@@ -42,7 +42,7 @@ def test_it_emails_the_receipt_to_the_billing_contact_and_a_notice_to_the_manage
         order.receipt_number,
         "Rescue Premium",
         "4 seats",
-        "1,000.00 USD",
+        "$1,000.00",
         "Pat Admin",
         "pat@acme.example",
         str(account.payment_method_display),

@@ -109,8 +109,8 @@ def test_an_order_carries_net_tax_and_gross(account):
     placed = service_order_place(order=order, actor=account.billing_contact)
     assert (placed.subtotal, placed.tax, placed.total) == (Decimal("1010.04"), Decimal("191.91"), Decimal("1201.95"))
     receipt = Email.objects.get(pk=placed.receipt_email_id)
-    assert "VAT 19 %: 191.91 EUR" in receipt.message
-    assert "Order total: 1,201.95 EUR" in receipt.message
+    assert "VAT 19 %: €191.91" in receipt.message
+    assert "Order total: €1,201.95" in receipt.message
 
 
 def test_the_quote_page_shows_net_tax_and_gross_in_german(contact_client, account):
