@@ -154,8 +154,7 @@ def _same_page_in_another_account(request, next_url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-@billing_contact_required
-def billing(request):
+def _billing_page(request, *, recipient_form: InvoiceRecipientForm):
     account = request.account
     return render(
         request,
@@ -163,11 +162,16 @@ def billing(request):
         {
             "account": account,
             "recipients": account.invoice_recipients.all(),
-            "recipient_form": InvoiceRecipientForm(),
+            "recipient_form": recipient_form,
             "open_requests": account.requests.filter(status=AccountRequest.Status.OPEN)[:10],
             "w9_form_url": settings.W9_FORM_URL,
         },
     )
+
+
+@billing_contact_required
+def billing(request):
+    return _billing_page(request, recipient_form=InvoiceRecipientForm())
 
 
 def _edit(request, *, form, template, on_valid, title, success=None):
@@ -245,18 +249,22 @@ def purchase_order_edit(request):
     )
 
 
+@require_POST
 @billing_contact_required
 def recipient_add(request):
-    form = InvoiceRecipientForm(request.POST or None)
-    return _edit(
-        request,
-        form=form,
-        template="accounts/edit_form.html",
-        title=_("Add invoice recipient"),
-        on_valid=lambda f: services.invoice_recipient_add(
-            account=request.account, actor=request.user, email=f.cleaned_data["email"]
-        ),
-    )
+    """Added from the Billing page's own form; an address it refuses is shown there, at the field."""
+    form = InvoiceRecipientForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invoice_recipient_add(
+                account=request.account, actor=request.user, email=form.cleaned_data["email"]
+            )
+        except services.AccountError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, _("Your changes have been saved."))
+            return redirect("accounts:billing")
+    return _billing_page(request, recipient_form=form)
 
 
 @billing_contact_required

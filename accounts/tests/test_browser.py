@@ -143,9 +143,18 @@ def test_adding_and_removing_invoice_recipients(signed_in_page, live_server, acc
     page.goto(live_server.url + "/billing/")
     page.get_by_label("E-mail address").fill("not-an-address")
     page.get_by_role("button", name="Add recipient").click()
-    expect(page.get_by_text("Enter a valid email address.")).to_be_visible()
+    # Refused on the Billing page itself, under the field, with every other section still there.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Billing")
+    expect(page.locator("#div_id_email .invalid-feedback")).to_have_text("Enter a valid email address.")
+    expect(page.get_by_role("heading", name="Payment method")).to_be_visible()
     page.get_by_label("E-mail address").fill("ap@customer.example")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Add recipient").click()
+    expect(page.locator("#recipients")).to_contain_text("ap@customer.example")
+    page.get_by_label("E-mail address").fill("AP@customer.example")
+    page.get_by_role("button", name="Add recipient").click()
+    expect(page.locator("#div_id_email .invalid-feedback")).to_have_text(
+        "AP@customer.example already receives invoices."
+    )
     expect(page.locator("#recipients")).to_contain_text("ap@customer.example")
     page.get_by_role("link", name="Remove ap@customer.example").click()
     page.get_by_role("button", name="Remove ap@customer.example").click()
