@@ -471,9 +471,17 @@ class BillingContactForm(forms.Form):
         error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current_contact: User | None = None, **kwargs):
+        self.current_contact = current_contact
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
+
+    def clean_user_id(self):
+        # Said before the confirmation page rather than after it; the invitation service checks it again.
+        user_id = self.cleaned_data["user_id"]
+        if self.current_contact is not None and canonical_user_id(user_id) == self.current_contact.username_key:
+            raise ValidationError(_("This person is already the billing contact."), code="current_contact")
+        return user_id
 
 
 class EmailChangeForm(forms.Form):

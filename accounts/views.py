@@ -328,29 +328,43 @@ INVITE_MINIMUM_SECONDS = 0.15
 
 @billing_contact_required
 def billing_contact_edit(request):
-    form = BillingContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _within_limit(request, form, "billing-contact-invite"):
-        started = time.monotonic()
-        try:
-            services.billing_contact_invite(account=request.account, actor=request.user, **form.cleaned_data)
-        except services.AccountError as error:
-            form.add_error("user_id", str(error))
-        else:
-            time.sleep(max(0.0, INVITE_MINIMUM_SECONDS - (time.monotonic() - started)))
-            data = form.cleaned_data
-            messages.success(
+    """The form, then a page naming the person to invite; only "Confirm" there sends the invitation.
+
+    "Change" on that page brings the form back as it was filled in.
+    """
+    form = BillingContactForm(request.POST or None, current_contact=request.user)
+    step = request.POST.get("step")
+    if request.method == "POST" and step != "change" and form.is_valid():
+        data = form.cleaned_data
+        name = f"{data['first_name']} {data['last_name']}"
+        if step != "confirm":
+            return render(
                 request,
-                _(
-                    "We have sent %(email)s an invitation. %(name)s becomes the billing contact of %(account)s "
-                    "when they accept it; until then you remain the billing contact."
-                )
-                % {
-                    "email": data["email"],
-                    "name": f"{data['first_name']} {data['last_name']}",
-                    "account": request.account.name,
+                "accounts/billing_contact_confirm.html",
+                {
+                    "form": form,
+                    "account": request.account,
+                    "name": name,
+                    "valid_days": services.INVITATION_MAX_AGE.days,
                 },
             )
-            return redirect("accounts:billing")
+        if _within_limit(request, form, "billing-contact-invite"):
+            started = time.monotonic()
+            try:
+                services.billing_contact_invite(account=request.account, actor=request.user, **data)
+            except services.AccountError as error:
+                form.add_error("user_id", str(error))
+            else:
+                time.sleep(max(0.0, INVITE_MINIMUM_SECONDS - (time.monotonic() - started)))
+                messages.success(
+                    request,
+                    _(
+                        "We have sent %(email)s an invitation. %(name)s becomes the billing contact of %(account)s "
+                        "when they accept it; until then you remain the billing contact."
+                    )
+                    % {"email": data["email"], "name": name, "account": request.account.name},
+                )
+                return redirect("accounts:billing")
     return render(request, "accounts/billing_contact_form.html", {"form": form, "account": request.account})
 
 
