@@ -169,6 +169,10 @@ def _year_choices():
 class PaymentMethodForm(forms.Form):
     """Only the brand, last four digits, expiry and holder of a card reach `cleaned_data`'s consumers."""
 
+    # Each required when its method is chosen, and then all of them: marked so, for assistive technology too.
+    CARD_FIELDS = ("card_holder", "card_number", "card_exp_month", "card_exp_year", "card_cvc")
+    BANK_FIELDS = ("bank_account_holder", "bank_routing_number", "bank_account_number")
+
     payment_method = forms.ChoiceField(
         label=_("Payment method"), choices=PaymentMethod.choices, widget=forms.RadioSelect
     )
@@ -249,6 +253,8 @@ class PaymentMethodForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
+        for name in self.CARD_FIELDS + self.BANK_FIELDS:
+            self.fields[name].widget.attrs["aria-required"] = "true"
 
     @sensitive_variables()
     def clean_card_number(self):
@@ -268,7 +274,7 @@ class PaymentMethodForm(forms.Form):
         data = super().clean()
         method = data.get("payment_method")
         if method == PaymentMethod.CARD:
-            for field in ("card_holder", "card_number", "card_exp_month", "card_exp_year", "card_cvc"):
+            for field in self.CARD_FIELDS:
                 if not data.get(field) and field not in self.errors:
                     self.add_error(field, ValidationError(_("This field is required."), code="required"))
             month, year = data.get("card_exp_month"), data.get("card_exp_year")
@@ -277,7 +283,7 @@ class PaymentMethodForm(forms.Form):
                 if (year, month) < (today.year, today.month):
                     self.add_error("card_exp_month", ValidationError(_("This card has expired."), code="expired"))
         elif method == PaymentMethod.DIRECT_DEBIT:
-            for field in ("bank_account_holder", "bank_routing_number", "bank_account_number"):
+            for field in self.BANK_FIELDS:
                 if not data.get(field) and field not in self.errors:
                     self.add_error(field, ValidationError(_("This field is required."), code="required"))
         return data

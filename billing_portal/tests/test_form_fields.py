@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django import forms
 from django.template import Context, Template
+from django.urls import reverse
 
 import accounts.forms
 import quotes.forms
@@ -121,3 +122,21 @@ def test_each_required_field_is_marked_and_required_for_assistive_technology(for
         assert label and '<span class="asteriskField">*</span>' in label.group(2), bound.name
         controls = re.findall(rf'<(?:input|select|textarea)[^>]*name="{bound.html_name}"[^>]*>', page)
         assert controls and all(re.search(r"\srequired[\s>]", control) for control in controls), bound.name
+
+
+@pytest.mark.parametrize("form_class", [accounts.forms.PaymentMethodForm, quotes.forms.CheckoutPaymentForm])
+def test_the_fields_a_payment_method_requires_say_so(form_class, contact, account):
+    form = build(form_class, contact, account)
+    for name in form_class.CARD_FIELDS + form_class.BANK_FIELDS:
+        assert form.fields[name].widget.attrs.get("aria-required") == "true", name
+    assert {name for name, field in form.fields.items() if field.widget.attrs.get("aria-required")} == {
+        *form_class.CARD_FIELDS,
+        *form_class.BANK_FIELDS,
+    }
+
+
+def test_the_payment_method_groups_say_that_all_their_fields_are_required(contact_client, account):
+    page = contact_client.get(reverse("accounts:payment_method")).content.decode()
+    for method in ("card", "direct_debit"):
+        group = page[page.index(f'data-method="{method}"') :].split("</fieldset>")[0]
+        assert "All fields are required for this payment method." in group
