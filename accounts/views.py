@@ -264,6 +264,8 @@ def recipient_add(request):
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect("accounts:billing")
+    # The error is half-way down the page: the field takes the focus, and the page scrolls to it.
+    form.fields["email"].widget.attrs["autofocus"] = True
     return _billing_page(request, recipient_form=form)
 
 

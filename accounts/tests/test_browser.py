@@ -146,6 +146,7 @@ def test_adding_and_removing_invoice_recipients(signed_in_page, live_server, acc
     # Refused on the Billing page itself, under the field, with every other section still there.
     expect(page.get_by_role("heading", level=1)).to_contain_text("Billing")
     expect(page.locator("#div_id_email .invalid-feedback")).to_have_text("Enter a valid email address.")
+    expect(page.get_by_label("E-mail address")).to_be_focused()
     expect(page.get_by_role("heading", name="Payment method")).to_be_visible()
     page.get_by_label("E-mail address").fill("ap@customer.example")
     page.get_by_role("button", name="Add recipient").click()
