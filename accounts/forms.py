@@ -90,7 +90,19 @@ class UserIDPasswordResetForm(forms.Form):
             password_reset_request(user=user)
 
 
-class NotifyingSetPasswordForm(auth_forms.SetPasswordForm):
+class PortalSetPasswordForm(auth_forms.SetPasswordForm):
+    """Django's SetPasswordForm, with what is wrong with the new password said at the new password.
+
+    Django puts the password policy's errors on the confirmation; only a mismatch belongs there.
+    """
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)
+
+
+class NotifyingSetPasswordForm(PortalSetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
@@ -101,7 +113,7 @@ class NotifyingSetPasswordForm(auth_forms.SetPasswordForm):
         return password_set(user=self.user, password=self.cleaned_data["new_password1"])
 
 
-class InvitationPasswordForm(auth_forms.SetPasswordForm):
+class InvitationPasswordForm(PortalSetPasswordForm):
     """Choose a password and, with it, take over the account an invitation names."""
 
     def __init__(self, user, *args, token: str, **kwargs):
@@ -158,6 +170,10 @@ def _year_choices():
 class PaymentMethodForm(forms.Form):
     """Only the brand, last four digits, expiry and holder of a card reach `cleaned_data`'s consumers."""
 
+    # Each required when its method is chosen, and then all of them: marked so, for assistive technology too.
+    CARD_FIELDS = ("card_holder", "card_number", "card_exp_month", "card_exp_year", "card_cvc")
+    BANK_FIELDS = ("bank_account_holder", "bank_routing_number", "bank_account_number")
+
     payment_method = forms.ChoiceField(
         label=_("Payment method"), choices=PaymentMethod.choices, widget=forms.RadioSelect
     )
@@ -177,10 +193,20 @@ class PaymentMethodForm(forms.Form):
         error_messages={"invalid": _("Enter a valid card number.")},
     )
     card_exp_month = forms.TypedChoiceField(
-        label=_("Expiry month"), choices=_month_choices, coerce=int, required=False, empty_value=None
+        label=_("Expiry month"),
+        choices=_month_choices,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.Select(attrs={"autocomplete": "cc-exp-month"}),
     )
     card_exp_year = forms.TypedChoiceField(
-        label=_("Expiry year"), choices=_year_choices, coerce=int, required=False, empty_value=None
+        label=_("Expiry year"),
+        choices=_year_choices,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.Select(attrs={"autocomplete": "cc-exp-year"}),
     )
     card_cvc = DigitsField(
         label=_("Security code"),
@@ -190,15 +216,21 @@ class PaymentMethodForm(forms.Form):
         widget=NoEchoTextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the 3- or 4-digit security code.")},
     )
+    # HTML has no autofill tokens for a bank account: "off" keeps browsers from offering the contact's
+    # own name or another number they remember, and from remembering these.
     bank_account_holder = forms.CharField(
-        label=_("Account holder"), max_length=200, required=False, validators=[reject_control_characters]
+        label=_("Account holder"),
+        max_length=200,
+        required=False,
+        validators=[reject_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     bank_routing_number = DigitsField(
         label=_("Routing number"),
         min_length=9,
         max_length=9,
         required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the 9-digit routing number.")},
     )
     bank_account_number = DigitsField(
@@ -206,7 +238,7 @@ class PaymentMethodForm(forms.Form):
         min_length=4,
         max_length=17,
         required=False,
-        widget=NoEchoTextInput(attrs={"inputmode": "numeric"}),
+        widget=NoEchoTextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the account number: 4 to 17 digits.")},
     )
 
@@ -222,6 +254,8 @@ class PaymentMethodForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
+        for name in self.CARD_FIELDS + self.BANK_FIELDS:
+            self.fields[name].widget.attrs["aria-required"] = "true"
 
     @sensitive_variables()
     def clean_card_number(self):
@@ -241,7 +275,7 @@ class PaymentMethodForm(forms.Form):
         data = super().clean()
         method = data.get("payment_method")
         if method == PaymentMethod.CARD:
-            for field in ("card_holder", "card_number", "card_exp_month", "card_exp_year", "card_cvc"):
+            for field in self.CARD_FIELDS:
                 if not data.get(field) and field not in self.errors:
                     self.add_error(field, ValidationError(_("This field is required."), code="required"))
             month, year = data.get("card_exp_month"), data.get("card_exp_year")
@@ -250,7 +284,7 @@ class PaymentMethodForm(forms.Form):
                 if (year, month) < (today.year, today.month):
                     self.add_error("card_exp_month", ValidationError(_("This card has expired."), code="expired"))
         elif method == PaymentMethod.DIRECT_DEBIT:
-            for field in ("bank_account_holder", "bank_routing_number", "bank_account_number"):
+            for field in self.BANK_FIELDS:
                 if not data.get(field) and field not in self.errors:
                     self.add_error(field, ValidationError(_("This field is required."), code="required"))
         return data
@@ -308,6 +342,13 @@ class AddressForm(forms.ModelForm):
     class Meta:
         model = CompanyAccount
         fields = ["address_line1", "address_line2", "postal_code", "city", "region"]
+        widgets = {
+            "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "region": forms.TextInput(attrs={"autocomplete": "address-level1"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -366,8 +407,13 @@ class PhoneForm(forms.Form):
         self.fields["phone"].region = str(account.country)
 
 
+# Fields about another person than the one filling in the form are "off": the browser would offer the
+# contact's own name or address for them.
+ANOTHER_PERSON = {"autocomplete": "off"}
+
+
 class InvoiceRecipientForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs=ANOTHER_PERSON))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -428,21 +474,40 @@ class RequestForm(forms.ModelForm):
 
 
 class BillingContactForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=150, validators=[reject_control_characters])
-    last_name = forms.CharField(label=_("Last name"), max_length=150, validators=[reject_control_characters])
-    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        validators=[reject_control_characters],
+        widget=forms.TextInput(attrs=ANOTHER_PERSON),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        validators=[reject_control_characters],
+        widget=forms.TextInput(attrs=ANOTHER_PERSON),
+    )
+    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs=ANOTHER_PERSON))
     user_id = forms.RegexField(
         label=_("User ID"),
         max_length=150,
         regex=r"^[\w.@+-]+$",
         validators=[validate_user_id],
+        widget=forms.TextInput(attrs=ANOTHER_PERSON),
         help_text=_("A user name (acme-billing) or an e-mail address (billing@acme.example)."),
         error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current_contact: User | None = None, **kwargs):
+        self.current_contact = current_contact
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
+
+    def clean_user_id(self):
+        # Said before the confirmation page rather than after it; the invitation service checks it again.
+        user_id = self.cleaned_data["user_id"]
+        if self.current_contact is not None and canonical_user_id(user_id) == self.current_contact.username_key:
+            raise ValidationError(_("This person is already the billing contact."), code="current_contact")
+        return user_id
 
 
 class EmailChangeForm(forms.Form):

@@ -155,8 +155,7 @@ def _same_page_in_another_account(request, next_url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-@billing_contact_required
-def billing(request):
+def _billing_page(request, *, recipient_form: InvoiceRecipientForm):
     account = request.account
     return render(
         request,
@@ -164,11 +163,16 @@ def billing(request):
         {
             "account": account,
             "recipients": account.invoice_recipients.all(),
-            "recipient_form": InvoiceRecipientForm(),
+            "recipient_form": recipient_form,
             "open_requests": account.requests.filter(status=AccountRequest.Status.OPEN)[:10],
             "w9_form_url": settings.W9_FORM_URL,
         },
     )
+
+
+@billing_contact_required
+def billing(request):
+    return _billing_page(request, recipient_form=InvoiceRecipientForm())
 
 
 def _edit(request, *, form, template, on_valid, title, success=None):
@@ -246,6 +250,7 @@ def purchase_order_edit(request):
     )
 
 
+@require_POST
 @billing_contact_required
 def vat_id_edit(request):
     form = VatIdForm(request.POST or None, account=request.account)
@@ -262,16 +267,21 @@ def vat_id_edit(request):
 
 @billing_contact_required
 def recipient_add(request):
-    form = InvoiceRecipientForm(request.POST or None)
-    return _edit(
-        request,
-        form=form,
-        template="accounts/edit_form.html",
-        title=_("Add invoice recipient"),
-        on_valid=lambda f: services.invoice_recipient_add(
-            account=request.account, actor=request.user, email=f.cleaned_data["email"]
-        ),
-    )
+    """Added from the Billing page's own form; an address it refuses is shown there, at the field."""
+    form = InvoiceRecipientForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invoice_recipient_add(
+                account=request.account, actor=request.user, email=form.cleaned_data["email"]
+            )
+        except services.AccountError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, _("Your changes have been saved."))
+            return redirect("accounts:billing")
+    # The error is half-way down the page: the field takes the focus, and the page scrolls to it.
+    form.fields["email"].widget.attrs["autofocus"] = True
+    return _billing_page(request, recipient_form=form)
 
 
 @billing_contact_required
@@ -335,29 +345,43 @@ INVITE_MINIMUM_SECONDS = 0.15
 
 @billing_contact_required
 def billing_contact_edit(request):
-    form = BillingContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _within_limit(request, form, "billing-contact-invite"):
-        started = time.monotonic()
-        try:
-            services.billing_contact_invite(account=request.account, actor=request.user, **form.cleaned_data)
-        except services.AccountError as error:
-            form.add_error("user_id", str(error))
-        else:
-            time.sleep(max(0.0, INVITE_MINIMUM_SECONDS - (time.monotonic() - started)))
-            data = form.cleaned_data
-            messages.success(
+    """The form, then a page naming the person to invite; only "Confirm" there sends the invitation.
+
+    "Change" on that page brings the form back as it was filled in.
+    """
+    form = BillingContactForm(request.POST or None, current_contact=request.user)
+    step = request.POST.get("step")
+    if request.method == "POST" and step != "change" and form.is_valid():
+        data = form.cleaned_data
+        name = f"{data['first_name']} {data['last_name']}"
+        if step != "confirm":
+            return render(
                 request,
-                _(
-                    "We have sent %(email)s an invitation. %(name)s becomes the billing contact of %(account)s "
-                    "when they accept it; until then you remain the billing contact."
-                )
-                % {
-                    "email": data["email"],
-                    "name": f"{data['first_name']} {data['last_name']}",
-                    "account": request.account.name,
+                "accounts/billing_contact_confirm.html",
+                {
+                    "form": form,
+                    "account": request.account,
+                    "name": name,
+                    "valid_days": services.INVITATION_MAX_AGE.days,
                 },
             )
-            return redirect("accounts:billing")
+        if _within_limit(request, form, "billing-contact-invite"):
+            started = time.monotonic()
+            try:
+                services.billing_contact_invite(account=request.account, actor=request.user, **data)
+            except services.AccountError as error:
+                form.add_error("user_id", str(error))
+            else:
+                time.sleep(max(0.0, INVITE_MINIMUM_SECONDS - (time.monotonic() - started)))
+                messages.success(
+                    request,
+                    _(
+                        "We have sent %(email)s an invitation. %(name)s becomes the billing contact of %(account)s "
+                        "when they accept it; until then you remain the billing contact."
+                    )
+                    % {"email": data["email"], "name": name, "account": request.account.name},
+                )
+                return redirect("accounts:billing")
     return render(request, "accounts/billing_contact_form.html", {"form": form, "account": request.account})
 
 

@@ -215,6 +215,36 @@ class TestRecipients:
         assert "at most 10" in response.content.decode()
         assert account.invoice_recipients.count() == 10
 
+    @pytest.mark.parametrize(
+        ("email", "existing", "error"),
+        [
+            ("not-an-address", 0, "Enter a valid email address."),
+            ("AP@customer.example", 1, "AP@customer.example already receives invoices."),
+            ("more@x.example", 10, "An account can have at most 10 invoice recipients."),
+        ],
+        ids=["bad address", "duplicate", "over the limit"],
+    )
+    def test_a_refused_address_is_shown_under_the_field_on_the_billing_page(
+        self, contact_client, account, email, existing, error
+    ):
+        InvoiceRecipient.objects.bulk_create(
+            InvoiceRecipient(account=account, email=address)
+            for address in ["ap@customer.example", *(f"r{i}@x.example" for i in range(1, 10))][:existing]
+        )
+        response = contact_client.post(reverse("accounts:recipient_add"), {"email": email})
+        assert response.status_code == 200
+        assert [template.name for template in response.templates][0] == "accounts/billing.html"
+        page = response.content.decode()
+        field = page[page.index('id="div_id_email"') :].split("</form>")[0]
+        assert 'aria-invalid="true"' in field and 'class="invalid-feedback"' in field and error in field
+        assert f'value="{email}"' in field
+        for section in ["payment-heading", "address-heading", "po-heading", "contact-heading", "subscription-heading"]:
+            assert f'id="{section}"' in page
+        assert account.invoice_recipients.count() == existing
+
+    def test_adding_rejects_get(self, contact_client, account):
+        assert contact_client.get(reverse("accounts:recipient_add")).status_code == 405
+
     def test_it_removes_a_recipient(self, contact_client, account):
         recipient = InvoiceRecipient.objects.create(account=account, email="ap@customer.example")
         response = contact_client.post(reverse("accounts:recipient_remove", args=[recipient.pk]))

@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 
 URL = reverse("accounts:billing_contact")
 NEW = {"first_name": "Nora", "last_name": "New", "email": "nora@customer.example", "user_id": "nora-billing"}
+# The form as sent from the confirmation page, which alone sends the invitation.
+SENT = {**NEW, "step": "confirm"}
 PASSWORD = {"new_password1": "a-brand-new-secret-9", "new_password2": "a-brand-new-secret-9"}
 
 
@@ -52,7 +54,7 @@ def existing(db):
 
 
 def test_it_invites_a_new_person_without_handing_over_the_role(contact_client, contact, account):
-    response = contact_client.post(URL, NEW)
+    response = contact_client.post(URL, SENT)
     assert response.status_code == 302
     assert response.url == reverse("accounts:billing")
     account.refresh_from_db()
@@ -68,7 +70,7 @@ def test_it_invites_a_new_person_without_handing_over_the_role(contact_client, c
 
 
 def test_a_new_person_becomes_contact_by_setting_the_password(visitor, contact_client, contact, account):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     link = invitation_link("nora@customer.example")
     page = visitor.get(link)
     assert account.name in page.content.decode() and "nora-billing" in page.content.decode()
@@ -90,7 +92,7 @@ def test_a_new_person_becomes_contact_by_setting_the_password(visitor, contact_c
 
 
 def test_a_weak_password_is_a_form_error_and_hands_over_nothing(visitor, contact_client, contact, account):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     response = visitor.post(invitation_link("nora@customer.example"), {"new_password1": "abc", "new_password2": "abc"})
     assert response.status_code == 200
     assert "This password is too short" in response.content.decode()
@@ -99,7 +101,7 @@ def test_a_weak_password_is_a_form_error_and_hands_over_nothing(visitor, contact
 
 
 def test_the_old_contact_loses_access_at_once(visitor, contact_client, account):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     visitor.post(invitation_link("nora@customer.example"), PASSWORD)
     response = contact_client.get(reverse("accounts:billing"))
     assert response.status_code == 302
@@ -108,7 +110,7 @@ def test_the_old_contact_loses_access_at_once(visitor, contact_client, account):
 
 def test_the_old_contact_keeps_their_other_accounts(visitor, contact_client, contact, account):
     second = CompanyAccountFactory(billing_contact=contact)
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     visitor.post(invitation_link("nora@customer.example"), PASSWORD)
     response = contact_client.get(reverse("accounts:billing"))
     assert response.status_code == 200
@@ -116,7 +118,7 @@ def test_the_old_contact_keeps_their_other_accounts(visitor, contact_client, con
 
 
 def test_an_existing_customer_does_not_become_contact_until_they_accept(contact_client, contact, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     account.refresh_from_db()
     assert account.billing_contact == contact
     link = invitation_link("nora@customer.example")
@@ -136,7 +138,7 @@ def test_an_existing_customer_does_not_become_contact_until_they_accept(contact_
 
 
 def test_the_accept_link_asks_for_sign_in_first(visitor, contact_client, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     link = invitation_link("nora@customer.example")
     response = visitor.get(link)
     assert response.status_code == 302
@@ -144,7 +146,7 @@ def test_the_accept_link_asks_for_sign_in_first(visitor, contact_client, account
 
 
 def test_accepting_as_another_signed_in_user_is_404(contact_client, contact, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     link = invitation_link("nora@customer.example")
     someone = UserFactory()
     CompanyAccountFactory(billing_contact=someone)
@@ -158,13 +160,13 @@ def test_accepting_as_another_signed_in_user_is_404(contact_client, contact, acc
 
 
 def test_a_forged_link_is_404(contact_client, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     link = invitation_link("nora@customer.example")
     assert signed_in(existing).get(link[:-3] + "xx/").status_code == 404
 
 
 def test_an_accept_link_cannot_set_a_password(visitor, contact_client, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     accept = invitation_link("nora@customer.example")
     assert visitor.get(accept.replace("/accept/", "/welcome/")).status_code == 404
     assert visitor.post(accept.replace("/accept/", "/welcome/"), PASSWORD).status_code == 404
@@ -173,7 +175,7 @@ def test_an_accept_link_cannot_set_a_password(visitor, contact_client, account, 
 
 
 def test_a_set_password_link_cannot_be_used_to_accept(contact_client, contact, account):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     welcome = invitation_link("nora@customer.example")
     nora = User.objects.get(username="nora-billing")
     CompanyAccountFactory(billing_contact=nora)
@@ -183,7 +185,7 @@ def test_a_set_password_link_cannot_be_used_to_accept(contact_client, contact, a
 
 
 def test_the_link_dies_when_the_contact_changes_meanwhile(contact_client, contact, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     link = invitation_link("nora@customer.example")
     services.billing_contact_assign(account=account, actor=StaffFactory(), new_contact=UserFactory())
     nora = signed_in(existing)
@@ -194,7 +196,7 @@ def test_the_link_dies_when_the_contact_changes_meanwhile(contact_client, contac
 
 
 def test_the_link_dies_when_the_contact_changes_and_changes_back(contact_client, contact, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     link = invitation_link("nora@customer.example")
     nora = signed_in(existing)
     nora.post(link)
@@ -205,7 +207,7 @@ def test_the_link_dies_when_the_contact_changes_and_changes_back(contact_client,
 
 
 def test_the_link_dies_after_7_days(contact_client, contact, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     link = invitation_link("nora@customer.example")
     nora = signed_in(existing)
     with mock.patch("django.core.signing.time.time", return_value=time.time() + 7 * 24 * 3600 + 60):
@@ -220,7 +222,7 @@ def test_the_link_dies_after_7_days(contact_client, contact, account, existing):
 
 
 def test_the_set_password_link_dies_after_7_days(visitor, contact_client, contact, account):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     link = invitation_link("nora@customer.example")
     with mock.patch("django.core.signing.time.time", return_value=time.time() + 7 * 24 * 3600 + 60):
         assert "no longer valid" in visitor.get(link).content.decode()
@@ -231,18 +233,18 @@ def test_the_set_password_link_dies_after_7_days(visitor, contact_client, contac
 
 
 def test_a_newer_invitation_replaces_an_older_one(contact_client, contact, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     first = invitation_link("nora@customer.example")
-    contact_client.post(URL, {**NEW, "user_id": "otto-billing", "email": "otto@customer.example"})
+    contact_client.post(URL, {**SENT, "user_id": "otto-billing", "email": "otto@customer.example"})
     signed_in(existing).post(first)
     account.refresh_from_db()
     assert account.billing_contact == contact
 
 
 def test_a_person_invited_again_before_setting_a_password_gets_a_fresh_link(visitor, contact_client, contact, account):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     Email.objects.all().delete()
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     assert User.objects.filter(username__iexact="nora-billing").count() == 1
     visitor.post(invitation_link("nora@customer.example"), PASSWORD)
     account.refresh_from_db()
@@ -250,7 +252,7 @@ def test_a_person_invited_again_before_setting_a_password_gets_a_fresh_link(visi
 
 
 def test_declining_keeps_the_contact_and_tells_them(contact_client, contact, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     link = invitation_link("nora@customer.example")
     nora = signed_in(existing)
     response = nora.post(link.replace("/accept/", "/decline/"))
@@ -265,7 +267,7 @@ def test_declining_keeps_the_contact_and_tells_them(contact_client, contact, acc
 
 
 def test_decline_rejects_get(contact_client, account, existing):
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     link = invitation_link("nora@customer.example")
     assert signed_in(existing).get(link.replace("/accept/", "/decline/")).status_code == 405
 
@@ -286,7 +288,7 @@ def kinds_of_user_id():
 @pytest.mark.parametrize("kind", list(kinds_of_user_id()))
 def test_the_requester_sees_the_same_whatever_the_user_id(contact_client, contact, account, kind):
     kinds_of_user_id()[kind]()
-    response = contact_client.post(URL, {**NEW, "user_id": "Nora-Billing"})
+    response = contact_client.post(URL, {**SENT, "user_id": "Nora-Billing"})
     assert (response.status_code, response.url) == (302, reverse("accounts:billing"))
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
         "We have sent nora@customer.example an invitation. Nora New becomes the billing contact of "
@@ -305,7 +307,7 @@ def test_a_user_id_that_cannot_take_the_role_gets_nothing_but_a_note_to_the_give
 ):
     kinds_of_user_id()[kind]()
     users = User.objects.count()
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     assert User.objects.count() == users
     note = Email.objects.get()
     assert note.to == ["nora@customer.example"]
@@ -314,7 +316,7 @@ def test_a_user_id_that_cannot_take_the_role_gets_nothing_but_a_note_to_the_give
 
 
 def test_the_contacts_own_user_id_is_a_form_error(contact_client, contact, account):
-    response = contact_client.post(URL, {**NEW, "user_id": contact.username.upper(), "email": contact.email})
+    response = contact_client.post(URL, {**SENT, "user_id": contact.username.upper(), "email": contact.email})
     assert response.status_code == 200
     assert "already the billing contact" in response.content.decode()
     assert not Email.objects.exists()
@@ -330,7 +332,7 @@ def test_no_email_or_user_survives_a_rolled_back_invitation(contact, account):
 
 
 def test_it_rejects_an_invalid_email(contact_client, account):
-    response = contact_client.post(URL, {**NEW, "email": "not-an-email"})
+    response = contact_client.post(URL, {**SENT, "email": "not-an-email"})
     assert response.status_code == 200
     assert not User.objects.filter(username="nora-billing").exists()
 
@@ -338,17 +340,75 @@ def test_it_rejects_an_invalid_email(contact_client, account):
 def test_the_answer_takes_no_less_than_the_floor(contact_client, account, monkeypatch):
     monkeypatch.setattr("accounts.views.INVITE_MINIMUM_SECONDS", 0.3, raising=False)
     started = time.monotonic()
-    contact_client.post(URL, NEW)
+    contact_client.post(URL, SENT)
     assert time.monotonic() - started >= 0.3
 
 
 def test_a_contact_sends_at_most_the_limit_of_invitations_an_hour(contact_client, account, settings):
     settings.CONTACT_EMAIL_LIMIT_PER_USER = 2
     for n in range(2):
-        response = contact_client.post(URL, {**NEW, "email": f"person-{n}@customer.example", "user_id": f"person-{n}"})
+        response = contact_client.post(URL, {**SENT, "email": f"person-{n}@customer.example", "user_id": f"person-{n}"})
         assert response.status_code == 302
-    refused = contact_client.post(URL, {**NEW, "email": "person-2@customer.example", "user_id": "person-2"})
+    refused = contact_client.post(URL, {**SENT, "email": "person-2@customer.example", "user_id": "person-2"})
     assert refused.status_code == 200
     assert "Too many requests were sent in the last hour" in refused.content.decode()
     assert not Email.objects.filter(to=["person-2@customer.example"]).exists()
     assert not User.objects.filter(username="person-2").exists()
+
+
+def test_the_form_leads_to_a_confirmation_that_names_the_person_and_changes_nothing(contact_client, contact, account):
+    response = contact_client.post(URL, {**NEW, "user_id": "Nora-Billing"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Confirm the new billing contact" in page
+    details = page[page.index('id="new-contact"') : page.index("</dl>")]
+    assert "Nora New" in details and "nora@customer.example" in details and "Nora-Billing" in details
+    assert (
+        f"Nora New becomes the billing contact of {account.name} when they accept it; "
+        "until then you remain the billing contact." in page
+    )
+    assert "It is valid for 7 days" in page
+    assert not User.objects.filter(username="Nora-Billing").exists()
+    assert not Email.objects.exists()
+    assert not AuditEntry.objects.filter(action="billing_contact_invite").exists()
+    account.refresh_from_db()
+    assert account.billing_contact == contact
+
+
+def test_the_confirmation_does_not_count_against_the_hourly_limit(contact_client, account, settings):
+    settings.CONTACT_EMAIL_LIMIT_PER_USER = 1
+    for _ in range(3):
+        assert contact_client.post(URL, NEW).status_code == 200
+    assert contact_client.post(URL, SENT).status_code == 302
+
+
+def test_change_brings_back_the_form_as_filled_in(contact_client, account):
+    response = contact_client.post(URL, {**NEW, "step": "change"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Confirm the new billing contact" not in page
+    for value in NEW.values():
+        assert f'value="{value}"' in page
+    assert "invalid-feedback" not in page
+    assert not Email.objects.exists()
+
+
+def test_the_confirmation_carries_what_was_typed_to_the_confirm_button(contact_client, account):
+    page = contact_client.post(URL, NEW).content.decode()
+    confirm = page[page.index("<form") : page.index('value="confirm"')]
+    for name, value in NEW.items():
+        assert f'name="{name}" value="{value}"' in confirm
+
+
+def test_a_tampered_confirmation_is_a_form_error_and_sends_nothing(contact_client, account):
+    response = contact_client.post(URL, {**SENT, "email": "not-an-email"})
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.content.decode()
+    assert not Email.objects.exists()
+
+
+def test_the_contacts_own_user_id_is_refused_before_the_confirmation(contact_client, contact, account):
+    response = contact_client.post(URL, {**NEW, "user_id": contact.username.upper(), "email": contact.email})
+    page = response.content.decode()
+    assert "already the billing contact" in page
+    assert "Confirm the new billing contact" not in page

@@ -143,9 +143,19 @@ def test_adding_and_removing_invoice_recipients(signed_in_page, live_server, acc
     page.goto(live_server.url + "/billing/")
     page.get_by_label("E-mail address").fill("not-an-address")
     page.get_by_role("button", name="Add recipient").click()
-    expect(page.get_by_text("Enter a valid email address.")).to_be_visible()
+    # Refused on the Billing page itself, under the field, with every other section still there.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Billing")
+    expect(page.locator("#div_id_email .invalid-feedback")).to_have_text("Enter a valid email address.")
+    expect(page.get_by_label("E-mail address")).to_be_focused()
+    expect(page.get_by_role("heading", name="Payment method")).to_be_visible()
     page.get_by_label("E-mail address").fill("ap@customer.example")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Add recipient").click()
+    expect(page.locator("#recipients")).to_contain_text("ap@customer.example")
+    page.get_by_label("E-mail address").fill("AP@customer.example")
+    page.get_by_role("button", name="Add recipient").click()
+    expect(page.locator("#div_id_email .invalid-feedback")).to_have_text(
+        "AP@customer.example already receives invoices."
+    )
     expect(page.locator("#recipients")).to_contain_text("ap@customer.example")
     page.get_by_role("link", name="Remove ap@customer.example").click()
     page.get_by_role("button", name="Remove ap@customer.example").click()
@@ -171,7 +181,12 @@ def invite(page, live_server, user_id="nora-billing"):
     page.get_by_label("Last name").fill("New")
     page.get_by_label("E-mail address").fill("nora@customer.example")
     page.get_by_label("User ID").fill(user_id)
-    page.get_by_role("button", name="Send invitation").click()
+    page.get_by_role("button", name="Continue").click()
+
+
+def confirm_invitation(page):
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm the new billing contact")
+    page.get_by_role("button", name="Confirm").click()
 
 
 def emailed_link(address: str, path: str) -> str:
@@ -184,7 +199,8 @@ def test_changing_the_billing_contact(signed_in_page, live_server, new_context, 
     invite(page, live_server, user_id="nora billing")
     expect(page.get_by_text("Use letters, digits")).to_be_visible()
     page.get_by_label("User ID").fill("nora-billing")
-    page.get_by_role("button", name="Send invitation").click()
+    page.get_by_role("button", name="Continue").click()
+    confirm_invitation(page)
     expect(page.get_by_text("We have sent nora@customer.example an invitation.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Billing {account.name}")
     account.refresh_from_db()
@@ -216,6 +232,7 @@ def test_an_existing_customer_accepts_the_invitation(
     CompanyAccountFactory(billing_contact=nora, name="Nora's Own Ltd.")
     page = signed_in_page
     invite(page, live_server)
+    confirm_invitation(page)
     expect(page.get_by_text("We have sent nora@customer.example an invitation.")).to_be_visible()
 
     other = new_context().new_page()
@@ -283,3 +300,30 @@ def test_removing_a_recipient_asks_first(signed_in_page, live_server, account):
     page.get_by_role("button", name="Remove ap@acme.example").click()
     expect(page.get_by_text("ap@acme.example no longer receives invoices.")).to_be_visible()
     assert not InvoiceRecipient.objects.exists()
+
+
+def test_the_handover_is_confirmed_before_it_is_sent_and_can_be_changed(signed_in_page, live_server, contact, account):
+    page = signed_in_page
+    invite(page, live_server, user_id="nora-billing")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm the new billing contact")
+    details = page.locator("#new-contact")
+    expect(details).to_contain_text("Nora New")
+    expect(details).to_contain_text("nora@customer.example")
+    expect(details).to_contain_text("nora-billing")
+    expect(page.locator("#what-happens")).to_contain_text(
+        f"Nora New becomes the billing contact of {account.name} when they accept it; "
+        "until then you remain the billing contact."
+    )
+    assert not Email.objects.exists()
+
+    page.get_by_role("button", name="Change").click()
+    expect(page.get_by_label("First name")).to_have_value("Nora")
+    expect(page.get_by_label("E-mail address")).to_have_value("nora@customer.example")
+    page.get_by_label("E-mail address").fill("nora.new@customer.example")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#new-contact")).to_contain_text("nora.new@customer.example")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("We have sent nora.new@customer.example an invitation.")).to_be_visible()
+    assert Email.objects.get().to == ["nora.new@customer.example"]
+    account.refresh_from_db()
+    assert account.billing_contact == contact

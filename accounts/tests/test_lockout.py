@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from axes.models import AccessAttempt
@@ -17,6 +17,18 @@ def test_ten_failures_lock_the_user_id_from_any_address(client, contact, account
     response = attempt(client, contact.username, "correct-horse-battery", address="10.9.9.9")
     assert response.status_code == 429
     assert "Try again in 15 minutes" in response.content.decode()
+
+
+def test_the_lock_names_the_time_it_ends_in_utc_since_no_account_is_known(client, contact, account, settings):
+    settings.TIME_ZONE = "America/New_York"
+    for _ in range(10):
+        attempt(client, contact.username)
+    before = datetime.now(UTC) + timedelta(minutes=15)
+    response = attempt(client, contact.username, "correct-horse-battery")
+    after = datetime.now(UTC) + timedelta(minutes=15)
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert any(f"You can sign in again after {moment:%H:%M} UTC." in page for moment in (before, after)), page
 
 
 def test_ten_failures_lock_the_client_address_for_any_user_id(client, contact, account):

@@ -104,7 +104,7 @@ def test_a_billing_contact_invitation_takes_as_long_whatever_the_user_id(contact
     for n in range(40):
         for kind, data in kinds.items():
             started = time.perf_counter()
-            response = contact_client.post(url, data(n))
+            response = contact_client.post(url, {**data(n), "step": "confirm"})
             durations[kind].append(time.perf_counter() - started)
             assert (response.status_code, response.url) == (302, reverse("accounts:billing"))
     medians = {kind: statistics.median(values) for kind, values in durations.items()}

@@ -2,7 +2,15 @@
 a desktop and a phone: no critical or serious axe-core violation, and on a phone nothing wider than the screen and
 no amount cut off."""
 
+import re
+
 import pytest
+from post_office.models import Email
+
+from accounts import services
+from accounts.models import User
+from accounts.tests.factories import CompanyAccountFactory, UserFactory
+from accounts.tokens import email_change_token_generator
 
 from .a11y import page_problems
 
@@ -86,8 +94,8 @@ def visit_contact_pages(page, base, portal):
         yield f"invoice {state}"
     page.goto(f"{base}/billing/")
     yield "billing"
-    page.locator("form[action$='/recipients/add/'] input[name$=email]").fill("not-an-address")
-    page.locator("form[action$='/recipients/add/'] button[type=submit]").click()
+    page.locator("form[action*='/recipients/add/'] input[name$=email]").fill("not-an-address")
+    page.locator("form[action*='/recipients/add/'] button[type=submit]").click()
     page.wait_for_load_state()
     yield "billing: invoice recipient with an error"
     forms = {
@@ -105,8 +113,54 @@ def visit_contact_pages(page, base, portal):
         break_it()
         submit_main_form(page)
         yield f"{name} with errors"
+    page.goto(base + "/billing/contact/")
+    page.locator("#id_first_name").fill("Nora")
+    page.locator("#id_last_name").fill("New")
+    page.locator("#id_email").fill("nora@customer.example")
+    page.locator("#id_user_id").fill("nora-billing")
+    submit_main_form(page)
+    assert page.locator("#new-contact").is_visible()
+    yield "change billing contact: confirmation"
+    contact = User.objects.get(pk=portal["contact"].pk)
+    page.goto(f"{base}/billing/email/confirm/{email_change_token_generator.make_token(contact, 'ap@acme.example')}/")
+    yield "confirm new e-mail address"
+    page.goto(base + invitation_to(contact))
+    assert page.locator("main form").count() == 2
+    yield "invitation to become billing contact"
+    CompanyAccountFactory(billing_contact=contact, name="Acme Europe GmbH", country="DE")
+    page.goto(f"{base}/billing/")
+    assert page.locator("#account-switcher").is_visible()
+    yield "billing, with the account switcher"
     page.goto(f"{base}/quotes/999999/")
     yield "404 signed in"
+
+
+def invitation_to(contact) -> str:
+    """The link another account's contact e-mails `contact` to hand over their billing-contact role."""
+    inviter = UserFactory(username="otto-billing", email="otto@other.example", first_name="Otto", last_name="Other")
+    other = CompanyAccountFactory(billing_contact=inviter, name="Other Industries Ltd.")
+    services.billing_contact_invite(
+        account=other,
+        actor=inviter,
+        user_id=contact.username,
+        email=contact.email,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+    )
+    message = Email.objects.filter(to=[contact.email]).latest("pk").message
+    return re.search(r"https?://[^/\s]+(/billing/contact/accept/[^/\s]+/)", message).group(1)
+
+
+def visit_locked_out_sign_in(page, base, portal):
+    """Last of all: the lock holds the client address too, and every sign-in after it would fail."""
+    for _ in range(10):
+        page.goto(base + "/")
+        page.locator("#id_username").fill(portal["contact"].username)
+        page.locator("#id_password").fill("wrong")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+    assert "UTC" in page.locator("main [role=alert]").inner_text()
+    yield "sign-in locked"
 
 
 def visit_admin_pages(page, base, portal):
@@ -164,7 +218,7 @@ def test_every_page_is_accessible_and_fits_the_screen(new_context, live_server, 
     portal["contact"].language = language
     portal["contact"].save(update_fields=["language"])
     failures = []
-    for visit in [visit_anonymous_pages, visit_contact_pages, visit_admin_pages]:
+    for visit in [visit_anonymous_pages, visit_contact_pages, visit_admin_pages, visit_locked_out_sign_in]:
         page = new_context(viewport=VIEWPORTS[viewport], locale=LOCALES[language]).new_page()
         page.set_default_timeout(10_000)
         for name in visit(page, live_server.url, portal):
