@@ -15,16 +15,21 @@ from . import (
 )
 from .audit import AuditAction
 from .models import AccountRequest, AuditEntry, CompanyAccount, InvoiceRecipient, User
+from .privacy import mask_email, mask_emails
 
 
 class AuditEntryInline(GenericTabularInline):
     model = AuditEntry
     extra = 0
     can_delete = False
-    fields = ["created_at", "actor", "action", "changes"]
+    fields = ["created_at", "actor", "action", "changes_shown"]
     readonly_fields = fields
     ordering = ["-created_at"]
     verbose_name_plural = _("history")
+
+    @admin.display(description=_("changes"))
+    def changes_shown(self, entry):
+        return mask_emails(entry.changes)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -51,7 +56,9 @@ class UserAdmin(DjangoUserAdmin):
     Every change goes through `services.user_update`, which audits it.
     """
 
-    list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_active", "language"]
+    list_display = ["username", "email_shown", "first_name", "last_name", "is_staff", "is_active", "language"]
+    # Not the e-mail address: a search would tell staff whether a guessed address is a customer's.
+    search_fields = ["username", "first_name", "last_name"]
     list_filter = ["is_staff", "is_active", "language", "groups"]
     fieldsets = DjangoUserAdmin.fieldsets + ((_("Portal"), {"fields": ["phone", "language"]}),)
     add_form = PortalUserCreationForm
@@ -66,12 +73,24 @@ class UserAdmin(DjangoUserAdmin):
         # Superusers keep Django's password form for staff users; nobody else reaches it.
         return request.user.is_superuser and obj is not None and obj.is_staff
 
+    @admin.display(description=_("e-mail address"))
+    def email_shown(self, user):
+        return user.email if user.is_staff else mask_email(user.email)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or self._shows_password(request, obj):
+        if obj is None:
             return fieldsets
+        hidden = set() if self._shows_password(request, obj) else {"password"}
+        shown = {"email": "email_shown"} if not obj.is_staff else {}
         return [
-            (name, {**options, "fields": [field for field in options["fields"] if field != "password"]})
+            (
+                name,
+                {
+                    **options,
+                    "fields": [shown.get(field, field) for field in options["fields"] if field not in hidden],
+                },
+            )
             for name, options in fieldsets
         ]
 
@@ -84,7 +103,7 @@ class UserAdmin(DjangoUserAdmin):
         if not request.user.is_superuser:
             readonly += self.superuser_only_fields
         if not obj.is_staff:
-            readonly.append("email")
+            readonly += ["email", "email_shown"]
         return readonly
 
     def get_form(self, request, obj=None, **kwargs):
@@ -150,7 +169,7 @@ class CompanyAccountAdmin(admin.ModelAdmin):
         "is_active",
     ]
     list_filter = ["is_active", "payment_method", "country", "auto_renew", "billing_interval", "account_manager"]
-    search_fields = ["number", "name", "billing_contact__username", "billing_contact__email", "po_number"]
+    search_fields = ["number", "name", "billing_contact__username", "po_number"]
     list_select_related = ["billing_contact", "account_manager"]
     autocomplete_fields = ["billing_contact", "account_manager"]
     inlines = [InvoiceRecipientInline, AuditEntryInline]
@@ -275,6 +294,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["account__number", "account__name", "actor__username", "action"]
     list_select_related = ["account", "actor", "content_type"]
     date_hierarchy = "created_at"
+    fields = ["created_at", "account", "actor", "action", "content_type", "object_id", "changes_shown"]
+    readonly_fields = fields
+
+    @admin.display(description=_("changes"))
+    def changes_shown(self, entry):
+        return mask_emails(entry.changes)
 
     def has_add_permission(self, request):
         return False

@@ -8,6 +8,7 @@ from post_office.admin import AttachmentAdmin, EmailAdmin, LogInline
 from post_office.models import Attachment, Email
 
 from . import services
+from .privacy import mask_email
 
 
 class PortalEmailAdmin(EmailAdmin):
@@ -21,13 +22,26 @@ class PortalEmailAdmin(EmailAdmin):
     of `?message__contains=...` answers would spell out a link one character at a time.
     """
 
-    list_display = ["to_display", "subject_shown", "status", "created", "last_updated"]
+    list_display = ["to_shown", "subject_shown", "status", "created", "last_updated"]
     list_filter = ["status", "created"]
     ordering = ["-created"]
     actions = ["requeue"]
     # The parameters of the two list filters above (ChoicesFieldListFilter, DateFieldListFilter).
     filter_lookups = {"status__exact", "status__isnull", "created__gte", "created__lt"}
-    log_fields = ["to", "cc", "bcc", "subject", "status", "created", "last_updated", "scheduled_time"]
+    log_fields = ["to_shown", "cc_shown", "bcc_shown", "subject", "status", "created", "last_updated", "scheduled_time"]
+
+    # Recipients masked: the log says an e-mail went to b•••@acme.example, never where sign-in links go.
+    @admin.display(description=_("To"))
+    def to_shown(self, email):
+        return mask_email(", ".join(email.to))
+
+    @admin.display(description=_("Cc"))
+    def cc_shown(self, email):
+        return mask_email(", ".join(email.cc))
+
+    @admin.display(description=_("Bcc"))
+    def bcc_shown(self, email):
+        return mask_email(", ".join(email.bcc))
 
     @admin.display(description=_("Subject"))
     def subject_shown(self, email):
@@ -37,10 +51,14 @@ class PortalEmailAdmin(EmailAdmin):
         return lookup in self.filter_lookups
 
     def get_search_fields(self, request):
-        return ["to"]
+        # No search: matching on recipients would confirm a guessed customer address.
+        return []
 
     def get_sortable_by(self, request):
-        return ["to_display", "status", "created", "last_updated"]
+        return ["status", "created", "last_updated"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.log_fields
 
     def get_fieldsets(self, request, obj=None):
         return [(None, {"fields": self.log_fields})]
@@ -89,6 +107,14 @@ class PortalAttachmentAdmin(AttachmentAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+
+def _email_shown(email: Email) -> str:
+    return mask_email(", ".join(email.to))
+
+
+# post-office names an e-mail by its recipients, and the admin prints that name in titles, breadcrumbs
+# and the list's checkbox labels: the masked form there too.
+Email.__str__ = _email_shown
 
 admin.site.unregister(Email)
 admin.site.register(Email, PortalEmailAdmin)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET
 
+from accounts.privacy import mask_emails
 from billing_portal import documents
 from billing_portal.admin_actions import ObjectAction, ObjectActionsMixin
 from billing_portal.admin_inlines import LabelledTabularInline
@@ -94,13 +95,17 @@ class InvoiceLineInline(LabelledTabularInline):
 class InvoiceDeliveryInline(admin.TabularInline):
     model = InvoiceDelivery
     extra = 0
-    fields = ["created_at", "recipients", "created_by", "released_at"]
+    fields = ["created_at", "recipients_shown", "created_by", "released_at"]
     readonly_fields = fields
     can_delete = False
     verbose_name_plural = _("e-mails")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by")
+
+    @admin.display(description=_("recipients"))
+    def recipients_shown(self, delivery):
+        return mask_emails(", ".join(delivery.recipients))
 
     def has_add_permission(self, request, obj=None):
         return False

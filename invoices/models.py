@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CompanyAccount, PaymentMethod
+from accounts.privacy import mask_emails
 from accounts.tax import TaxCategory, TaxTreatment, tax_label
 
 
@@ -248,7 +249,7 @@ class InvoiceDelivery(models.Model):
         indexes = [models.Index(fields=["released_at", "created_at"], name="invoice_delivery_pending")]
 
     def __str__(self):
-        return f"{self.invoice} → {', '.join(self.recipients)}"
+        return f"{self.invoice} → {mask_emails(', '.join(self.recipients))}"
 
 
 class InvoiceNumberSequence(models.Model):
