@@ -105,8 +105,31 @@ def visit_contact_pages(page, base, portal):
         break_it()
         submit_main_form(page)
         yield f"{name} with errors"
+    yield from visit_sepa_pages(page, base, portal)
     page.goto(f"{base}/quotes/999999/")
     yield "404 signed in"
+
+
+def visit_sepa_pages(page, base, portal):
+    """The SEPA direct debit form and the mandate it records, for the account moved to Germany meanwhile."""
+    account = portal["quotes"]["open"].account
+    account.country, account.currency = "DE", "EUR"
+    account.save(update_fields=["country", "currency"])
+    page.goto(base + "/billing/payment-method/")
+    page.locator("input[value=sepa_debit]").check()
+    yield "payment method: SEPA direct debit"
+    page.locator("#id_sepa_iban").fill("DE00 0000")
+    submit_main_form(page)
+    page.locator("input[value=sepa_debit]").check()
+    yield "payment method: SEPA direct debit with errors"
+    page.locator("#id_sepa_account_holder").fill("Kunde GmbH")
+    page.locator("#id_sepa_iban").fill("DE02 1203 0000 0000 2020 51")
+    page.locator("#id_sepa_mandate_accepted").check()
+    submit_main_form(page)
+    page.wait_for_url("**/billing/")
+    yield "billing: SEPA mandate"
+    account.country, account.currency = "US", "USD"
+    account.save(update_fields=["country", "currency"])
 
 
 def visit_admin_pages(page, base, portal):
