@@ -14,7 +14,15 @@ from . import (
     services,
 )
 from .audit import AuditAction
-from .models import AccountRequest, AuditEntry, CompanyAccount, InvoiceRecipient, User
+from .models import (
+    AccountRequest,
+    AuditEntry,
+    CompanyAccount,
+    InvoiceRecipient,
+    PaymentMethod,
+    User,
+    payment_methods_for,
+)
 
 
 class AuditEntryInline(GenericTabularInline):
@@ -160,6 +168,7 @@ class CompanyAccountAdmin(admin.ModelAdmin):
         "card_exp_month",
         "card_exp_year",
         "bank_account_last4",
+        "sepa_mandate",
         "created_at",
     ]
     fieldsets = [
@@ -195,6 +204,7 @@ class CompanyAccountAdmin(admin.ModelAdmin):
                     "bank_account_holder",
                     "bank_routing_number",
                     "bank_account_last4",
+                    "sepa_mandate",
                 ]
             },
         ),
@@ -210,6 +220,18 @@ class CompanyAccountAdmin(admin.ModelAdmin):
                 if contact.is_staff:
                     raise ValidationError(_("Staff cannot be billing contacts."))
                 return contact
+
+            def clean(self):
+                data = super().clean()
+                method, country = data.get("payment_method"), data.get("country")
+                if method and country and method not in payment_methods_for(str(country)):
+                    self.add_error("payment_method", _("This payment method is not offered in the account's country."))
+                elif method == PaymentMethod.SEPA_DEBIT and not (obj and obj.sepa_mandate_id):
+                    self.add_error(
+                        "payment_method",
+                        _("SEPA direct debit needs a mandate, which the billing contact accepts in the portal."),
+                    )
+                return data
 
         return AccountForm
 

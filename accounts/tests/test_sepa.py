@@ -178,3 +178,28 @@ class TestMandateText:
         with translation.override("de"):
             heading = translation.gettext("SEPA Core direct debit mandate")
         assert heading in body
+
+
+class TestAdmin:
+    def _form(self, rf, account, **changes):
+        from django.contrib.admin.sites import site
+        from django.forms.models import model_to_dict
+
+        from accounts.tests.factories import StaffFactory
+
+        request = rf.get("/")
+        request.user = StaffFactory(is_superuser=True)
+        model_admin = site._registry[type(account)]
+        form_class = model_admin.get_form(request, account, change=True)
+        data = {k: v for k, v in model_to_dict(account).items() if v is not None}
+        return form_class({**data, **changes}, instance=account)
+
+    def test_staff_cannot_set_a_method_the_country_does_not_offer(self, rf, german):
+        form = self._form(rf, german, payment_method="check")
+        assert not form.is_valid()
+        assert form.errors["payment_method"] == ["This payment method is not offered in the account's country."]
+
+    def test_staff_cannot_set_sepa_without_a_mandate(self, rf, german):
+        form = self._form(rf, german, payment_method="sepa_debit")
+        assert not form.is_valid()
+        assert "needs a mandate" in str(form.errors["payment_method"])
