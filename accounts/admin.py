@@ -14,8 +14,20 @@ from . import (
     services,
 )
 from .audit import AuditAction
+<<<<<<< HEAD
 from .models import AccountRequest, AuditEntry, CompanyAccount, InvoiceRecipient, User
 from .privacy import mask_email, mask_emails
+=======
+from .models import (
+    AccountRequest,
+    AuditEntry,
+    CompanyAccount,
+    InvoiceRecipient,
+    PaymentMethod,
+    User,
+    payment_methods_for,
+)
+>>>>>>> sepa
 
 
 class AuditEntryInline(GenericTabularInline):
@@ -179,6 +191,7 @@ class CompanyAccountAdmin(admin.ModelAdmin):
         "card_exp_month",
         "card_exp_year",
         "bank_account_last4",
+        "sepa_mandate",
         "created_at",
     ]
     fieldsets = [
@@ -214,6 +227,7 @@ class CompanyAccountAdmin(admin.ModelAdmin):
                     "bank_account_holder",
                     "bank_routing_number",
                     "bank_account_last4",
+                    "sepa_mandate",
                 ]
             },
         ),
@@ -229,6 +243,18 @@ class CompanyAccountAdmin(admin.ModelAdmin):
                 if contact.is_staff:
                     raise ValidationError(_("Staff cannot be billing contacts."))
                 return contact
+
+            def clean(self):
+                data = super().clean()
+                method, country = data.get("payment_method"), data.get("country")
+                if method and country and method not in payment_methods_for(str(country)):
+                    self.add_error("payment_method", _("This payment method is not offered in the account's country."))
+                elif method == PaymentMethod.SEPA_DEBIT and not (obj and obj.sepa_mandate_id):
+                    self.add_error(
+                        "payment_method",
+                        _("SEPA direct debit needs a mandate, which the billing contact accepts in the portal."),
+                    )
+                return data
 
         return AccountForm
 

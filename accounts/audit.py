@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     ACCOUNT_ADMIN_UPDATE = "admin_update"
     ADDRESS_UPDATE = "address_update"
     PAYMENT_METHOD_UPDATE = "payment_method_update"
+    SEPA_MANDATE_SIGN = "sepa_mandate_sign"
     PHONE_UPDATE = "phone_update"
     PURCHASE_ORDER_UPDATE = "purchase_order_update"
     VAT_ID_UPDATE = "vat_id_update"

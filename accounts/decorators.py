@@ -48,7 +48,9 @@ def billing_contact_required(view):
             return redirect_to_sign_in(request)
         if user.is_staff:
             return redirect("admin:index")
-        accounts = list(CompanyAccount.objects.for_contact(user).select_related("account_manager"))
+        accounts = list(
+            CompanyAccount.objects.for_contact(user).select_related("account_manager", "sepa_mandate__signed_by")
+        )
         if not accounts:
             logout(request)
             messages.warning(request, _("You are no longer the billing contact of any account."))

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 from stdnum import luhn
 from stdnum.us import rtn
 
@@ -16,8 +18,9 @@ from billing_portal.forms import DigitsField, PortalFormHelper, reject_control_c
 from billing_portal.validators import ascii_digits, reject_non_ascii_digits
 
 from .identity import canonical_user_id, validate_user_id
-from .models import AccountRequest, CompanyAccount, PaymentMethod, User
+from .models import AccountRequest, CompanyAccount, PaymentMethod, User, mask_iban
 from .ratelimits import client_address, rate_limit_hit
+from .services import MandateDetails
 from .tax import normalize_vat_id
 
 INVALID_LOGIN = _("Invalid User ID/password")
@@ -223,7 +226,11 @@ class PaymentMethodForm(forms.Form):
         max_length=200,
         required=False,
         validators=[reject_control_characters],
+<<<<<<< HEAD
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
+=======
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+>>>>>>> sepa
     )
     bank_routing_number = DigitsField(
         label=_("Routing number"),
@@ -241,6 +248,28 @@ class PaymentMethodForm(forms.Form):
         widget=NoEchoTextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the account number: 4 to 17 digits.")},
     )
+    sepa_account_holder = forms.CharField(
+        label=_("Account holder"),
+        max_length=200,
+        required=False,
+        validators=[reject_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    sepa_iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=50,
+        required=False,
+        help_text=_("Spaces are allowed."),
+        widget=NoEchoTextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+    sepa_bic = forms.CharField(
+        label=_("BIC"),
+        max_length=11,
+        required=False,
+        help_text=_("Leave empty to have it found from the IBAN."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+    sepa_mandate_accepted = forms.BooleanField(label=_("I accept the SEPA direct debit mandate above."), required=False)
 
     def __init__(self, *args, account: CompanyAccount, **kwargs):
         self.account = account
@@ -250,12 +279,26 @@ class PaymentMethodForm(forms.Form):
                 "payment_method": account.payment_method,
                 "card_holder": account.card_holder,
                 "bank_account_holder": account.bank_account_holder,
+                "sepa_account_holder": account.sepa_mandate.holder if account.sepa_mandate else "",
             },
         )
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
+<<<<<<< HEAD
         for name in self.CARD_FIELDS + self.BANK_FIELDS:
             self.fields[name].widget.attrs["aria-required"] = "true"
+=======
+        offered = account.payment_methods
+        method_field = self.fields["payment_method"]
+        method_field.choices = [(method.value, method.label) for method in offered]
+        method_field.error_messages["invalid_choice"] = _(
+            "This payment method is not offered for accounts in %(country)s: choose one of those shown."
+        ) % {"country": account.country.name}
+        self.offered = {method.value for method in offered}
+        # What the mandate text names: who collects, under which creditor identifier.
+        self.sepa_creditor_name = settings.SELLER_NAME
+        self.sepa_creditor_id = settings.SELLER_SEPA_CREDITOR_ID
+>>>>>>> sepa
 
     @sensitive_variables()
     def clean_card_number(self):
@@ -271,11 +314,67 @@ class PaymentMethodForm(forms.Form):
         return routing
 
     @sensitive_variables()
+    def clean_sepa_iban(self):
+        value = self.cleaned_data["sepa_iban"]
+        if not value:
+            return value
+        reject_non_ascii_digits(value)
+        try:
+            iban = IBAN(value)
+        except SchwiftyException:
+            raise ValidationError(_("Enter a valid IBAN: check its letters and digits."), code="invalid_iban") from None
+        if not iban.in_sepa_zone:
+            raise ValidationError(_("This IBAN is not from a country in the SEPA zone."), code="not_sepa")
+        return iban.compact
+
+    def clean_sepa_bic(self):
+        value = self.cleaned_data["sepa_bic"].replace(" ", "").upper()
+        if not value:
+            return value
+        try:
+            bic = BIC(value)
+        except SchwiftyException:
+            raise ValidationError(
+                _("Enter a valid BIC of 8 or 11 characters, e.g. COBADEFFXXX."), code="invalid_bic"
+            ) from None
+        return str(bic)
+
+    @sensitive_variables()
+    def _clean_sepa(self, data: dict) -> None:
+        for field in ("sepa_account_holder", "sepa_iban"):
+            if not data.get(field) and field not in self.errors:
+                self.add_error(field, ValidationError(_("This field is required."), code="required"))
+        iban = data.get("sepa_iban")
+        if iban and not data.get("sepa_bic") and "sepa_bic" not in self.errors:
+            derived = IBAN(iban).bic
+            if derived is None:
+                self.add_error(
+                    "sepa_bic",
+                    ValidationError(
+                        _("Enter the BIC of your bank: it cannot be found from this IBAN."), code="bic_required"
+                    ),
+                )
+            else:
+                data["sepa_bic"] = str(derived)
+        if not data.get("sepa_mandate_accepted"):
+            self.add_error(
+                "sepa_mandate_accepted",
+                ValidationError(_("Accept the mandate to pay by SEPA direct debit."), code="mandate_required"),
+            )
+
+    @sensitive_variables()
     def clean(self):
         data = super().clean()
         method = data.get("payment_method")
+<<<<<<< HEAD
         if method == PaymentMethod.CARD:
             for field in self.CARD_FIELDS:
+=======
+        if method == PaymentMethod.SEPA_DEBIT:
+            self._clean_sepa(data)
+        elif method == PaymentMethod.CARD:
+            for field in ("card_holder", "card_number", "card_exp_month", "card_exp_year", "card_cvc"):
+>>>>>>> sepa
                 if not data.get(field) and field not in self.errors:
                     self.add_error(field, ValidationError(_("This field is required."), code="required"))
             month, year = data.get("card_exp_month"), data.get("card_exp_year")
@@ -321,6 +420,16 @@ class PaymentMethodForm(forms.Form):
                 bank_account_last4=data["bank_account_number"][-4:],
             )
         return values
+
+    @sensitive_variables()
+    def mandate_details(self) -> MandateDetails | None:
+        """The SEPA mandate to record with this change, the IBAN masked; None for any other method."""
+        data = self.cleaned_data
+        if data["payment_method"] != PaymentMethod.SEPA_DEBIT:
+            return None
+        return MandateDetails(
+            holder=data["sepa_account_holder"], iban_masked=mask_iban(data["sepa_iban"]), bic=data["sepa_bic"]
+        )
 
 
 # Countries whose postal codes are digits only: (pattern, an example shown in the error).

@@ -78,7 +78,26 @@ class PaymentMethod(models.TextChoices):
     CARD = "card", _("Credit/debit card")
     WIRE = "wire", _("Wire transfer")
     CHECK = "check", _("Check")
-    DIRECT_DEBIT = "direct_debit", _("Direct debit/ACH")
+    SEPA_DEBIT = "sepa_debit", _("SEPA direct debit")
+    # The stored value keeps its earlier name: ACH is the US direct debit.
+    DIRECT_DEBIT = "direct_debit", _("ACH direct debit")
+
+
+def sepa_countries() -> frozenset[str]:
+    """The countries of the SEPA zone, as schwifty's IBAN registry knows them (EU, EEA, CH, GB, MC, AD)."""
+    from schwifty import registry
+
+    return frozenset(code for code in registry.get_countries() if registry.get_iban_spec(code).in_sepa_zone)
+
+
+def payment_methods_for(country: str) -> list[PaymentMethod]:
+    """The payment methods offered to an account in this country, in the order the form shows them."""
+    methods = [PaymentMethod.CARD, PaymentMethod.WIRE]
+    if country in sepa_countries():
+        methods.append(PaymentMethod.SEPA_DEBIT)
+    if country == "US":
+        methods += [PaymentMethod.DIRECT_DEBIT, PaymentMethod.CHECK]
+    return methods
 
 
 class BillingInterval(models.TextChoices):
@@ -157,6 +176,16 @@ class CompanyAccount(models.Model):
     )
     bank_account_last4 = models.CharField(
         _("bank account last four digits"), max_length=4, blank=True, validators=[ascii_digits_only]
+    )
+    # The SEPA mandate in force; earlier ones stay in `sepa_mandates`, revoked.
+    sepa_mandate = models.OneToOneField(
+        "SepaMandate",
+        verbose_name=_("SEPA mandate"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
     )
 
     vat_id = models.CharField(
@@ -247,6 +276,14 @@ class CompanyAccount(models.Model):
         return [line for line in (self.address_line1, self.address_line2, city_line, self.country.code) if line]
 
     @property
+    def payment_methods(self) -> list[PaymentMethod]:
+        return payment_methods_for(str(self.country))
+
+    @property
+    def payment_method_offered(self) -> bool:
+        return self.payment_method in self.payment_methods
+
+    @property
     def payment_method_display(self) -> str:
         """The payment method as shown to people: masked, never a full number."""
         if self.payment_method == PaymentMethod.CARD and self.card_last4:
@@ -257,8 +294,53 @@ class CompanyAccount(models.Model):
                 "year": self.card_exp_year or "",
             }
         if self.payment_method == PaymentMethod.DIRECT_DEBIT and self.bank_account_last4:
-            return _("Direct debit/ACH from account ending in %(last4)s") % {"last4": self.bank_account_last4}
+            return _("ACH direct debit from the account ending in %(last4)s") % {"last4": self.bank_account_last4}
+        if self.payment_method == PaymentMethod.SEPA_DEBIT and self.sepa_mandate:
+            return _("SEPA direct debit from IBAN %(iban)s under mandate %(reference)s") % {
+                "iban": self.sepa_mandate.iban_masked,
+                "reference": self.sepa_mandate.reference,
+            }
         return str(self.get_payment_method_display())
+
+
+def mask_iban(iban: str) -> str:
+    """Country, check digits and the last four characters: "DE89…3000". Never the account number itself."""
+    compact = iban.replace(" ", "").upper()
+    return f"{compact[:4]}…{compact[-4:]}"
+
+
+class SepaMandate(models.Model):
+    """The authority a billing contact gave to collect by SEPA Core direct debit; the IBAN is kept masked only."""
+
+    account = models.ForeignKey(
+        CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="sepa_mandates"
+    )
+    reference = models.CharField(_("mandate reference"), max_length=35, unique=True)
+    holder = models.CharField(_("account holder"), max_length=200)
+    iban_masked = models.CharField(_("IBAN (masked)"), max_length=12)
+    bic = models.CharField(_("BIC"), max_length=11)
+    signed_at = models.DateTimeField(_("signed"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("signed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SEPA mandate")
+        verbose_name_plural = _("SEPA mandates")
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=models.Q(revoked_at__isnull=True), name="sepa_mandate_one_in_force"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(iban_masked__regex=r"^[A-Z]{2}[0-9]{2}…[A-Z0-9]{4}$"),
+                name="sepa_mandate_iban_masked",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
 
 
 class InvoiceRecipient(models.Model):

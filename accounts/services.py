@@ -20,7 +20,7 @@ from billing_portal import emails
 
 from .audit import AuditAction, audit_record
 from .identity import canonical_user_id
-from .models import AccountRequest, AuditEntry, CompanyAccount, InvoiceRecipient, User
+from .models import AccountRequest, AuditEntry, CompanyAccount, InvoiceRecipient, SepaMandate, User
 from .tokens import email_change_token_generator
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,65 @@ def account_update(
             audit_record(account=locked, actor=actor, action=action, target=locked, changes=changes)
     for field in values:
         setattr(account, field, getattr(locked, field))
+    return account
+
+
+@dataclass(frozen=True)
+class MandateDetails:
+    """A SEPA mandate as accepted in the payment form: the IBAN already masked."""
+
+    holder: str
+    iban_masked: str
+    bic: str
+
+
+def _sepa_mandate_sign(*, account: CompanyAccount, actor: User, details: MandateDetails) -> SepaMandate:
+    """Record a mandate on the locked account; the one in force before is revoked."""
+    now = timezone.now()
+    previous = account.sepa_mandate
+    if previous is not None:
+        SepaMandate.objects.filter(pk=previous.pk, revoked_at__isnull=True).update(revoked_at=now)
+    count = SepaMandate.objects.filter(account=account).count()
+    mandate = SepaMandate.objects.create(
+        account=account,
+        reference=f"M-{account.number}-{count + 1}",
+        holder=details.holder,
+        iban_masked=details.iban_masked,
+        bic=details.bic,
+        signed_at=now,
+        signed_by=actor,
+    )
+    account.sepa_mandate = mandate
+    account.save(update_fields=["sepa_mandate"])
+    audit_record(
+        account=account,
+        actor=actor,
+        action=AuditAction.SEPA_MANDATE_SIGN,
+        target=mandate,
+        changes={
+            "reference": (previous.reference if previous else None, mandate.reference),
+            "iban": (previous.iban_masked if previous else None, mandate.iban_masked),
+            "bic": (previous.bic if previous else None, mandate.bic),
+            "holder": (previous.holder if previous else None, mandate.holder),
+        },
+    )
+    return mandate
+
+
+def payment_method_update(
+    *, account: CompanyAccount, actor: User, values: dict[str, Any], mandate: MandateDetails | None = None
+) -> CompanyAccount:
+    """Change the account's payment method; with `mandate`, record the SEPA mandate it was accepted with.
+
+    The mandate, the method and both audit entries are one transaction.
+    """
+    with transaction.atomic():
+        if mandate is not None:
+            locked = (
+                CompanyAccount.objects.select_for_update(of=("self",)).select_related("sepa_mandate").get(pk=account.pk)
+            )
+            account.sepa_mandate = _sepa_mandate_sign(account=locked, actor=actor, details=mandate)
+        account_update(account=account, actor=actor, action=AuditAction.PAYMENT_METHOD_UPDATE, values=values)
     return account
 
 

@@ -166,6 +166,7 @@ def _billing_page(request, *, recipient_form: InvoiceRecipientForm):
             "recipient_form": recipient_form,
             "open_requests": account.requests.filter(status=AccountRequest.Status.OPEN)[:10],
             "w9_form_url": settings.W9_FORM_URL,
+            "sepa_creditor_id": settings.SELLER_SEPA_CREDITOR_ID,
         },
     )
 
@@ -196,11 +197,8 @@ def payment_method_edit(request):
         form=form,
         template="accounts/payment_method_form.html",
         title=_("Payment method"),
-        on_valid=lambda f: services.account_update(
-            account=request.account,
-            actor=request.user,
-            action=AuditAction.PAYMENT_METHOD_UPDATE,
-            values=f.account_values(),
+        on_valid=lambda f: services.payment_method_update(
+            account=request.account, actor=request.user, values=f.account_values(), mandate=f.mandate_details()
         ),
     )
 

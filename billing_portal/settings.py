@@ -338,6 +338,8 @@ SELLER_BANK_NAME = env("SELLER_BANK_NAME", default="Example Bank AG")
 SELLER_BANK_ACCOUNT_HOLDER = env("SELLER_BANK_ACCOUNT_HOLDER", default="")  # defaults to SELLER_NAME
 SELLER_IBAN = env("SELLER_IBAN", default="DE89 3704 0044 0532 0130 00")
 SELLER_BIC = env("SELLER_BIC", default="COBADEFFXXX")
+# The creditor identifier SEPA direct debits are collected under (printed on the mandate and in the e-invoice).
+SELLER_SEPA_CREDITOR_ID = env("SELLER_SEPA_CREDITOR_ID", default="DE98ZZZ09999999999")
 SELLER_CHECK_ADDRESS = env.list("SELLER_CHECK_ADDRESS", default=[])  # where checks go; defaults to SELLER_ADDRESS
 
 # The log of a 500 or of a failed task never holds the customer data a database error quotes.

@@ -41,11 +41,12 @@ EXEMPTION_REASONS = {
 
 
 def _payment_means_code(invoice: Invoice) -> str:
-    """UNTDID 4461: SEPA where the invoice is in euros, the general code elsewhere."""
+    """UNTDID 4461: a SEPA credit transfer where a wire is in euros; SEPA direct debit; ACH debit in the US."""
     sepa = invoice.currency == "EUR"
     return {
         PaymentMethod.WIRE: "58" if sepa else "30",
-        PaymentMethod.DIRECT_DEBIT: "59" if sepa else "3",
+        PaymentMethod.SEPA_DEBIT: "59",
+        PaymentMethod.DIRECT_DEBIT: "3",  # ACH
         PaymentMethod.CARD: "48",
         PaymentMethod.CHECK: "20",
     }.get(invoice.payment_method, "1")
@@ -116,6 +117,10 @@ def cii_document(invoice: Invoice, lines) -> Document:
         means.payee_account.account_name = settings.SELLER_BANK_ACCOUNT_HOLDER or settings.SELLER_NAME
         if settings.SELLER_BIC:
             means.payee_institution.bic = settings.SELLER_BIC
+    # The debited IBAN (BT-91) is left out: the invoice keeps only a masked one, which identifies no account.
+    sepa_debit = invoice.payment_method == PaymentMethod.SEPA_DEBIT and bool(invoice.sepa_mandate_reference)
+    if sepa_debit:
+        settlement.creditor_reference_id = settings.SELLER_SEPA_CREDITOR_ID  # BT-90
     settlement.payment_means.add(means)
     if invoice.kind == InvoiceKind.CREDIT_NOTE:
         settlement.invoice_referenced_document.issuer_assigned_id = invoice.corrects.number
@@ -123,6 +128,8 @@ def cii_document(invoice: Invoice, lines) -> Document:
     else:
         terms = PaymentTerms()
         terms.due = invoice.due_date
+        if sepa_debit:
+            terms.debit_mandate_id = invoice.sepa_mandate_reference  # BT-89
         settlement.terms.add(terms)
 
     for index, line in enumerate(lines, start=1):

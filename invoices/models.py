@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CompanyAccount, PaymentMethod
@@ -89,6 +89,12 @@ class Invoice(models.Model):
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices, blank=True, editable=False
     )
+    # How the account pays, as far as the document names it: the card or ACH account (last four), the
+    # SEPA mandate and its masked IBAN. Never a full number.
+    payment_card_brand = models.CharField(_("card brand"), max_length=20, blank=True, editable=False)
+    payment_last4 = models.CharField(_("card or account last four digits"), max_length=4, blank=True, editable=False)
+    sepa_mandate_reference = models.CharField(_("SEPA mandate reference"), max_length=35, blank=True, editable=False)
+    sepa_iban_masked = models.CharField(_("debited IBAN (masked)"), max_length=12, blank=True, editable=False)
 
     subtotal = models.DecimalField(
         _("subtotal"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False
@@ -185,6 +191,54 @@ class Invoice(models.Model):
     @property
     def tax_label(self) -> str:
         return tax_label(self.tax_category or TaxCategory.VAT, self.tax_rate)
+
+    @property
+    def payment_instructions(self) -> str:
+        """How this invoice gets paid, in one sentence of the active language (the SEPA pre-notification for SEPA)."""
+        due = formats.date_format(self.due_date, "DATE_FORMAT") if self.due_date else ""
+        method = self.payment_method
+        if method == PaymentMethod.SEPA_DEBIT and self.sepa_mandate_reference:
+            return _(
+                "The amount will be debited from IBAN %(iban)s under mandate %(reference)s on or after %(due)s "
+                "(creditor identifier %(creditor_id)s)."
+            ) % {
+                "iban": self.sepa_iban_masked,
+                "reference": self.sepa_mandate_reference,
+                "due": due,
+                "creditor_id": settings.SELLER_SEPA_CREDITOR_ID,
+            }
+        if method == PaymentMethod.DIRECT_DEBIT and self.payment_last4:
+            return _("The amount will be debited from the account ending %(last4)s on or after %(due)s.") % {
+                "last4": self.payment_last4,
+                "due": due,
+            }
+        if method in (PaymentMethod.DIRECT_DEBIT, PaymentMethod.SEPA_DEBIT):
+            return _("The amount will be collected by direct debit/ACH from the bank account on file for your account.")
+        if method == PaymentMethod.CARD and self.payment_last4:
+            return _("The amount will be charged to %(brand)s ending %(last4)s on or after %(due)s.") % {
+                "brand": self.payment_card_brand or _("Card"),
+                "last4": self.payment_last4,
+                "due": due,
+            }
+        if method == PaymentMethod.CARD:
+            return _("The amount will be charged to the credit or debit card on file for your account.")
+        if method == PaymentMethod.CHECK:
+            return _("Please send a check payable to %(payee)s to %(address)s by %(due)s.") % {
+                "payee": settings.SELLER_NAME,
+                "address": ", ".join(settings.SELLER_CHECK_ADDRESS or settings.SELLER_ADDRESS),
+                "due": due,
+            }
+        return _(
+            "Please pay by %(due)s by wire transfer to %(holder)s, IBAN %(iban)s, BIC %(bic)s, %(bank)s, "
+            "and quote %(number)s as the reference."
+        ) % {
+            "due": due,
+            "holder": settings.SELLER_BANK_ACCOUNT_HOLDER or settings.SELLER_NAME,
+            "iban": settings.SELLER_IBAN,
+            "bic": settings.SELLER_BIC,
+            "bank": settings.SELLER_BANK_NAME,
+            "number": self.number,
+        }
 
     @property
     def billing_address_lines(self) -> list[str]:

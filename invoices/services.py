@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditAction, audit_record
-from accounts.models import CompanyAccount, User
+from accounts.models import CompanyAccount, PaymentMethod, User
 from accounts.tax import TaxCategory
 from billing_portal import documents, emails
 from billing_portal.money import money
@@ -88,6 +88,12 @@ def _snapshot(invoice: Invoice, account: CompanyAccount) -> list[str]:
     invoice.buyer_country = str(account.country)
     invoice.contact_user_id = account.billing_contact.username
     invoice.payment_method = account.payment_method
+    invoice.payment_card_brand = account.card_brand if account.payment_method == PaymentMethod.CARD else ""
+    last4 = {PaymentMethod.CARD: account.card_last4, PaymentMethod.DIRECT_DEBIT: account.bank_account_last4}
+    invoice.payment_last4 = last4.get(account.payment_method, "")
+    mandate = account.sepa_mandate if account.payment_method == PaymentMethod.SEPA_DEBIT else None
+    invoice.sepa_mandate_reference = mandate.reference if mandate else ""
+    invoice.sepa_iban_masked = mandate.iban_masked if mandate else ""
     invoice.currency = invoice.currency or account.currency
     return [
         "billing_name",
@@ -101,6 +107,10 @@ def _snapshot(invoice: Invoice, account: CompanyAccount) -> list[str]:
         "buyer_country",
         "contact_user_id",
         "payment_method",
+        "payment_card_brand",
+        "payment_last4",
+        "sepa_mandate_reference",
+        "sepa_iban_masked",
         "currency",
     ]
 

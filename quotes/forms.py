@@ -53,7 +53,7 @@ class CheckoutPaymentForm(PaymentMethodForm):
     """The Billing page's payment form, where the card or bank account on file may be kept as it is."""
 
     # Typed again after an error elsewhere on the page (a postal code) only if they were valid themselves.
-    SECRET_FIELDS = ("card_number", "card_cvc", "bank_account_number")
+    SECRET_FIELDS = ("card_number", "card_cvc", "bank_account_number", "sepa_iban")
 
     @sensitive_variables()
     def _typed(self, *names: str) -> bool:
@@ -69,6 +69,8 @@ class CheckoutPaymentForm(PaymentMethodForm):
             return bool(self.account.card_last4) and not self._typed("card_number", "card_cvc")
         if method == PaymentMethod.DIRECT_DEBIT:
             return bool(self.account.bank_account_last4) and not self._typed("bank_account_number")
+        if method == PaymentMethod.SEPA_DEBIT:
+            return self.account.sepa_mandate is not None and not self._typed("sepa_iban")
         return True
 
     def full_clean(self):
@@ -88,6 +90,10 @@ class CheckoutPaymentForm(PaymentMethodForm):
     @sensitive_variables()
     def account_values(self) -> dict:
         return {} if self.keeps_current() else super().account_values()
+
+    @sensitive_variables()
+    def mandate_details(self):
+        return None if self.keeps_current() else super().mandate_details()
 
 
 class SaveAsDefaultForm(forms.Form):

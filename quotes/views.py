@@ -212,6 +212,7 @@ def _checkout(request, *, quotes: list[Quote], from_cart: bool):
                 actor=request.user,
                 quote_ids=[quote.pk for quote in quotes],
                 payment_values=payment_form.account_values(),
+                mandate=payment_form.mandate_details(),
                 address_values=address_form.cleaned_data,
                 save_as_default=save_form.as_default,
                 from_cart=from_cart,

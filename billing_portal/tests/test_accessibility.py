@@ -113,6 +113,7 @@ def visit_contact_pages(page, base, portal):
         break_it()
         submit_main_form(page)
         yield f"{name} with errors"
+    yield from visit_sepa_pages(page, base, portal)
     page.goto(base + "/billing/contact/")
     page.locator("#id_first_name").fill("Nora")
     page.locator("#id_last_name").fill("New")
@@ -161,6 +162,28 @@ def visit_locked_out_sign_in(page, base, portal):
         page.wait_for_load_state()
     assert "UTC" in page.locator("main [role=alert]").inner_text()
     yield "sign-in locked"
+
+
+def visit_sepa_pages(page, base, portal):
+    """The SEPA direct debit form and the mandate it records, for the account moved to Germany meanwhile."""
+    account = portal["quotes"]["open"].account
+    account.country, account.currency = "DE", "EUR"
+    account.save(update_fields=["country", "currency"])
+    page.goto(base + "/billing/payment-method/")
+    page.locator("input[value=sepa_debit]").check()
+    yield "payment method: SEPA direct debit"
+    page.locator("#id_sepa_iban").fill("DE00 0000")
+    submit_main_form(page)
+    page.locator("input[value=sepa_debit]").check()
+    yield "payment method: SEPA direct debit with errors"
+    page.locator("#id_sepa_account_holder").fill("Kunde GmbH")
+    page.locator("#id_sepa_iban").fill("DE02 1203 0000 0000 2020 51")
+    page.locator("#id_sepa_mandate_accepted").check()
+    submit_main_form(page)
+    page.wait_for_url("**/billing/")
+    yield "billing: SEPA mandate"
+    account.country, account.currency = "US", "USD"
+    account.save(update_fields=["country", "currency"])
 
 
 def visit_admin_pages(page, base, portal):

@@ -177,3 +177,39 @@ def test_the_xml_download_has_a_fixed_number_of_queries(contact_client, account,
         # session, user, accounts, the invoice, its lines, saving the session (3)
         with django_assert_num_queries(8):
             contact_client.get(reverse("invoices:xml", kwargs={"pk": invoice.pk}))
+
+
+def _sign_mandate(account, contact):
+    from accounts.services import MandateDetails, payment_method_update
+
+    payment_method_update(
+        account=account,
+        actor=contact,
+        values={"payment_method": "sepa_debit"},
+        mandate=MandateDetails(holder="Kunde GmbH", iban_masked="DE02…2051", bic="BYLADEM1001"),
+    )
+    account.refresh_from_db()
+    return account.sepa_mandate
+
+
+def test_a_sepa_direct_debit_names_the_mandate_and_the_creditor_but_no_iban(german_account, contact, staff, settings):
+    mandate = _sign_mandate(german_account, contact)
+    invoice = _issue(german_account, staff)
+    xml = cii_xml(invoice)
+    assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    tree = etree.fromstring(xml)
+    assert _one(tree, "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == "59"
+    assert _one(tree, "//ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID") == mandate.reference
+    assert _one(tree, "//ram:ApplicableHeaderTradeSettlement/ram:CreditorReferenceID") == (
+        settings.SELLER_SEPA_CREDITOR_ID
+    )
+    assert not _text(tree, "//ram:PayerPartyDebtorFinancialAccount")
+    assert b"2051" not in xml
+
+
+def test_an_ach_debit_is_code_3_without_a_mandate(account, staff):
+    account.payment_method, account.bank_account_last4 = "direct_debit", "1234"
+    account.save()
+    tree = etree.fromstring(cii_xml(_issue(account, staff)))
+    assert _one(tree, "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == "3"
+    assert not _text(tree, "//ram:DirectDebitMandateID") and not _text(tree, "//ram:CreditorReferenceID")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditAction, audit_bulk, audit_record
 from accounts.models import CompanyAccount, User
-from accounts.services import account_update
+from accounts.services import MandateDetails, account_update, payment_method_update
 from billing_portal import documents, emails
 
 from ..documents import RECEIPT_EMAIL
@@ -52,6 +52,7 @@ def service_order_draft_create(
     admin_email: str,
     admin_phone: str = "",
     payment_values: dict | None = None,
+    mandate: MandateDetails | None = None,
     address_values: dict | None = None,
     save_as_default: bool = True,
     from_cart: bool = False,
@@ -59,13 +60,14 @@ def service_order_draft_create(
     """ "Save and Proceed to Service Order": draft the order to review, with this payment method and address.
 
     They become the account's own only with `save_as_default`; otherwise only the order holds them.
+    A SEPA mandate accepted here is recorded either way: the debit for this order needs it.
     """
     with transaction.atomic():
+        if mandate is not None and not save_as_default:
+            payment_method_update(account=account, actor=actor, values={}, mandate=mandate)
         if save_as_default:
             if payment_values:
-                account_update(
-                    account=account, actor=actor, action=AuditAction.PAYMENT_METHOD_UPDATE, values=payment_values
-                )
+                payment_method_update(account=account, actor=actor, values=payment_values, mandate=mandate)
             if address_values:
                 account_update(account=account, actor=actor, action=AuditAction.ADDRESS_UPDATE, values=address_values)
             terms = account

@@ -95,3 +95,41 @@ def test_the_scan_finds_card_numbers_however_written():
         "378282246310005",
     }
     assert full_card_numbers("4111111111111112 and 1234") == set()
+
+
+IBANS = ["DE02120300000000202051", "AT611904300234573201", "FR1420041010050500013M02606"]
+
+
+def test_no_full_iban_is_stored_or_logged(client, contact, account, caplog):
+    caplog.set_level(logging.DEBUG)
+    account.country, account.language, account.currency = "DE", "de", "EUR"
+    account.save()
+    client.force_login(contact)
+    sepa = {"payment_method": "sepa_debit", "sepa_account_holder": "Kunde GmbH", "sepa_mandate_accepted": "on"}
+    checkout = {
+        "admin-admin_name": "Pat",
+        "admin-admin_email": "pat@customer.example",
+        "address-address_line1": "Hauptstraße 1",
+        "address-postal_code": "10117",
+        "address-city": "Berlin",
+        "save_as": "default",
+    }
+    spaced = " ".join(IBANS[0][i : i + 4] for i in range(0, len(IBANS[0]), 4))
+    assert client.post(reverse("accounts:payment_method"), {**sepa, "sepa_iban": spaced}).status_code == 302
+    client.post(reverse("accounts:payment_method"), {**sepa, "sepa_iban": IBANS[1], "sepa_bic": "XX"})  # refused
+    quote = SubmittedQuoteFactory(account=account, currency="EUR")
+    response = client.post(reverse("quotes:checkout", args=[quote.pk]), {**checkout, **sepa, "sepa_iban": IBANS[2]})
+    assert response.status_code == 302
+
+    db = connection.settings_dict
+    dump = subprocess.run(
+        ["pg_dump", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432), "-U", db["USER"], db["NAME"]],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "DE02…2051" in dump and "FR14…2606" in dump  # what is meant to be stored is there
+    for iban in IBANS:
+        bban = iban[4:]
+        assert bban not in dump and bban[:-4] not in dump, iban
+        assert iban[4:12] not in caplog.text and bban not in caplog.text, iban
