@@ -14,10 +14,6 @@ from . import (
     services,
 )
 from .audit import AuditAction
-<<<<<<< HEAD
-from .models import AccountRequest, AuditEntry, CompanyAccount, InvoiceRecipient, User
-from .privacy import mask_email, mask_emails
-=======
 from .models import (
     AccountRequest,
     AuditEntry,
@@ -27,7 +23,7 @@ from .models import (
     User,
     payment_methods_for,
 )
->>>>>>> sepa
+from .privacy import mask_email, mask_emails
 
 
 class AuditEntryInline(GenericTabularInline):

@@ -226,11 +226,7 @@ class PaymentMethodForm(forms.Form):
         max_length=200,
         required=False,
         validators=[reject_control_characters],
-<<<<<<< HEAD
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
-=======
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
->>>>>>> sepa
     )
     bank_routing_number = DigitsField(
         label=_("Routing number"),
@@ -284,10 +280,8 @@ class PaymentMethodForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.helper = PortalFormHelper()
-<<<<<<< HEAD
         for name in self.CARD_FIELDS + self.BANK_FIELDS:
             self.fields[name].widget.attrs["aria-required"] = "true"
-=======
         offered = account.payment_methods
         method_field = self.fields["payment_method"]
         method_field.choices = [(method.value, method.label) for method in offered]
@@ -298,7 +292,6 @@ class PaymentMethodForm(forms.Form):
         # What the mandate text names: who collects, under which creditor identifier.
         self.sepa_creditor_name = settings.SELLER_NAME
         self.sepa_creditor_id = settings.SELLER_SEPA_CREDITOR_ID
->>>>>>> sepa
 
     @sensitive_variables()
     def clean_card_number(self):
@@ -366,15 +359,10 @@ class PaymentMethodForm(forms.Form):
     def clean(self):
         data = super().clean()
         method = data.get("payment_method")
-<<<<<<< HEAD
-        if method == PaymentMethod.CARD:
-            for field in self.CARD_FIELDS:
-=======
         if method == PaymentMethod.SEPA_DEBIT:
             self._clean_sepa(data)
         elif method == PaymentMethod.CARD:
-            for field in ("card_holder", "card_number", "card_exp_month", "card_exp_year", "card_cvc"):
->>>>>>> sepa
+            for field in self.CARD_FIELDS:
                 if not data.get(field) and field not in self.errors:
                     self.add_error(field, ValidationError(_("This field is required."), code="required"))
             month, year = data.get("card_exp_month"), data.get("card_exp_year")

@@ -248,7 +248,6 @@ def purchase_order_edit(request):
     )
 
 
-@require_POST
 @billing_contact_required
 def vat_id_edit(request):
     form = VatIdForm(request.POST or None, account=request.account)
@@ -263,6 +262,7 @@ def vat_id_edit(request):
     )
 
 
+@require_POST
 @billing_contact_required
 def recipient_add(request):
     """Added from the Billing page's own form; an address it refuses is shown there, at the field."""

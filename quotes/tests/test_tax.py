@@ -145,6 +145,8 @@ def test_a_us_account_without_sales_tax_says_so(contact_client, account):
 def test_the_contact_changes_the_vat_id_on_the_billing_page(contact_client, account, settings):
     account.country = "FR"
     account.save()
+    form = contact_client.get(reverse("accounts:vat_id"))
+    assert form.status_code == 200 and 'name="vat_id"' in form.content.decode()
     response = contact_client.post(reverse("accounts:vat_id"), {"vat_id": "fr 403 032 650 45"})
     assert response.status_code == 302
     account.refresh_from_db()
