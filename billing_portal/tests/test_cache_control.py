@@ -31,7 +31,8 @@ def own_object_args(url_name, account, contact):
     return [SubmittedQuoteFactory(account=account).pk]
 
 
-PDF_URLS = {"quotes:order_receipt_pdf", "invoices:pdf"}  # answered by their own tests (rendered by a task)
+# Answered by their own tests (rendered by a task).
+PDF_URLS = {"quotes:order_receipt_pdf", "quotes:pdf", "invoices:pdf"}
 
 
 @pytest.mark.parametrize("url_name", sorted(name for name, _params in portal_patterns() if name not in PDF_URLS))

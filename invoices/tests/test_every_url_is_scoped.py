@@ -37,6 +37,7 @@ OTHER_ACCOUNTS_OBJECT = {
         InvoiceRecipient.objects.create(account=other, email="ap@other.example").pk
     ),
     "quotes:detail": _other_quote,
+    "quotes:pdf": _other_quote,
     "quotes:decline": _other_quote,
     "quotes:checkout": _other_quote,
     "quotes:cart_remove": _other_quote,
