@@ -24,7 +24,7 @@ def own_object_args(url_name, account, contact):
         return [service_order_place(order=order, actor=contact).pk if "confirmation" in url_name else order.pk]
     if url_name.startswith("invoices:"):
         return [IssuedInvoiceFactory(account=account).pk]
-    if url_name == "accounts:recipient_remove":
+    if url_name in ("accounts:recipient_remove", "accounts:recipient_xml"):
         return [account.invoice_recipients.create(email="ap@customer.example").pk]
     if url_name == "accounts:password_reset_confirm":
         return [urlsafe_base64_encode(b"1"), "set-password"]
