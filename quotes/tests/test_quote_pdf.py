@@ -168,3 +168,16 @@ def test_it_is_404_and_not_offered_for_a_quote_that_offers_nothing(contact_clien
 
 def test_it_is_404_for_another_account(contact_client, other_quote):
     assert contact_client.get(url(other_quote)).status_code == 404
+
+
+def test_submitting_a_quote_has_its_pdf_rendered_after_commit(account, queued, django_capture_on_commit_callbacks):
+    draft = QuoteFactory(account=account)
+    staff = StaffFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.quote_submit(quote=draft, actor=staff)
+
+    assert queued == [(QUOTE_PDF.kind, draft.pk)]
+    tasks.document_prepare(*queued[0])
+    draft.refresh_from_db()
+    assert draft.pdf.name.endswith(f"{draft.number}.pdf")
