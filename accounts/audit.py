@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     VAT_ID_UPDATE = "vat_id_update"
     INVOICE_RECIPIENT_ADD = "invoice_recipient_add"
     INVOICE_RECIPIENT_REMOVE = "invoice_recipient_remove"
+    INVOICE_RECIPIENT_XML = "invoice_recipient_xml"
     REQUEST_CREATE = "request_create"
     REQUEST_DONE = "request_done"
     EMAIL_REQUEUE = "email_requeue"

@@ -520,6 +520,12 @@ class InvoiceRecipientForm(forms.Form):
         return self.cleaned_data["email"].strip()
 
 
+class WantsXmlForm(forms.Form):
+    """One recipient's choice on the Billing page: a ticked box, or none (sent as no value at all)."""
+
+    wants_xml = forms.BooleanField(label=_("Also send the XML (e-invoice)"), required=False)
+
+
 class PurchaseOrderForm(forms.ModelForm):
     class Meta:
         model = CompanyAccount

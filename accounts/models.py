@@ -204,6 +204,9 @@ class CompanyAccount(models.Model):
         help_text=_("US accounts: the sales tax rate to charge. Empty: no sales tax."),
     )
 
+    # The billing contact's own choice, as an invoice recipient's `wants_xml`.
+    contact_wants_xml = models.BooleanField(_("billing contact also gets the XML (e-invoice)"), default=False)
+
     po_number = models.CharField(_("PO number"), max_length=64, blank=True)
     po_expires_on = models.DateField(_("PO expiry date"), null=True, blank=True)
     billing_interval = models.CharField(
@@ -350,6 +353,8 @@ class InvoiceRecipient(models.Model):
         CompanyAccount, verbose_name=_("company account"), on_delete=models.CASCADE, related_name="invoice_recipients"
     )
     email = models.EmailField(_("e-mail address"))
+    # The invoice e-mail carries the PDF; these recipients get its EN 16931 XML attached too.
+    wants_xml = models.BooleanField(_("also gets the XML (e-invoice)"), default=False)
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
 
     class Meta:

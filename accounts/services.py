@@ -173,6 +173,37 @@ def invoice_recipient_remove(*, recipient: InvoiceRecipient, actor: User) -> Non
         recipient.delete()
 
 
+def invoice_recipient_wants_xml(*, recipient: InvoiceRecipient, actor: User, wants_xml: bool) -> InvoiceRecipient:
+    """Whether the invoice e-mail to `recipient` carries the XML (e-invoice) besides the PDF."""
+    with transaction.atomic():
+        _lock_account(recipient.account)
+        locked = InvoiceRecipient.objects.select_for_update().filter(pk=recipient.pk).first()
+        if locked is None:
+            raise AccountError(_("%(email)s no longer receives invoices.") % {"email": recipient.email})
+        if locked.wants_xml != wants_xml:
+            audit_record(
+                account=recipient.account,
+                actor=actor,
+                action=AuditAction.INVOICE_RECIPIENT_XML,
+                target=locked,
+                changes={"wants_xml": (locked.wants_xml, wants_xml)},
+            )
+            locked.wants_xml = wants_xml
+            locked.save(update_fields=["wants_xml"])
+    recipient.wants_xml = locked.wants_xml
+    return recipient
+
+
+def contact_wants_xml(*, account: CompanyAccount, actor: User, wants_xml: bool) -> CompanyAccount:
+    """The billing contact's own choice: the invoice e-mail to them carries the XML (e-invoice) too."""
+    return account_update(
+        account=account,
+        actor=actor,
+        action=AuditAction.INVOICE_RECIPIENT_XML,
+        values={"contact_wants_xml": wants_xml},
+    )
+
+
 TOO_MANY_REQUESTS = _("Too many requests were sent in the last hour. Please try again later.")
 
 

@@ -23,6 +23,8 @@ urlpatterns = [
     path("billing/vat-id/", views.vat_id_edit, name="vat_id"),
     path("billing/recipients/add/", views.recipient_add, name="recipient_add"),
     path("billing/recipients/<int:pk>/remove/", views.recipient_remove, name="recipient_remove"),
+    path("billing/recipients/<int:pk>/xml/", views.recipient_xml, name="recipient_xml"),
+    path("billing/contact/xml/", views.contact_xml, name="contact_xml"),
     path(
         "billing/recipients/<int:pk>/remove/confirm/", views.recipient_remove_confirm, name="recipient_remove_confirm"
     ),

@@ -32,6 +32,7 @@ from .forms import (
     SignInForm,
     UserIDPasswordResetForm,
     VatIdForm,
+    WantsXmlForm,
 )
 from .models import AccountRequest, InvoiceRecipient
 from .ratelimits import client_address, rate_limit_hit
@@ -294,6 +295,39 @@ def recipient_remove(request, pk: int):
     recipient = get_object_or_404(InvoiceRecipient, pk=pk, account=request.account)
     services.invoice_recipient_remove(recipient=recipient, actor=request.user)
     messages.success(request, _("%(email)s no longer receives invoices.") % {"email": recipient.email})
+    return redirect("accounts:billing")
+
+
+def _wants_xml_said(request, email: str, wants_xml: bool) -> None:
+    if wants_xml:
+        message = _("%(email)s now gets the XML (e-invoice) with each invoice, besides the PDF.")
+    else:
+        message = _("%(email)s now gets each invoice as a PDF only.")
+    messages.success(request, message % {"email": email})
+
+
+@require_POST
+@billing_contact_required
+def recipient_xml(request, pk: int):
+    recipient = get_object_or_404(InvoiceRecipient, pk=pk, account=request.account)
+    form = WantsXmlForm(request.POST)
+    wants_xml = form.is_valid() and form.cleaned_data["wants_xml"]
+    try:
+        services.invoice_recipient_wants_xml(recipient=recipient, actor=request.user, wants_xml=wants_xml)
+    except services.AccountError as error:
+        messages.error(request, str(error))
+    else:
+        _wants_xml_said(request, recipient.email, wants_xml)
+    return redirect("accounts:billing")
+
+
+@require_POST
+@billing_contact_required
+def contact_xml(request):
+    form = WantsXmlForm(request.POST)
+    wants_xml = form.is_valid() and form.cleaned_data["wants_xml"]
+    services.contact_wants_xml(account=request.account, actor=request.user, wants_xml=wants_xml)
+    _wants_xml_said(request, request.user.email, wants_xml)
     return redirect("accounts:billing")
 
 

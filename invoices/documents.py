@@ -4,24 +4,10 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.seller import seller
 from billing_portal import documents, pdf
 
 from .models import Invoice, InvoiceDelivery, InvoiceState
-
-
-def _seller() -> dict:
-    return {
-        "name": settings.SELLER_NAME,
-        "address_lines": settings.SELLER_ADDRESS,
-        "vat_id": settings.SELLER_VAT_ID,
-        "email": settings.SELLER_EMAIL,
-        "phone": settings.SELLER_PHONE,
-        "bank_name": settings.SELLER_BANK_NAME,
-        "bank_account_holder": settings.SELLER_BANK_ACCOUNT_HOLDER or settings.SELLER_NAME,
-        "iban": settings.SELLER_IBAN,
-        "bic": settings.SELLER_BIC,
-        "check_address_lines": settings.SELLER_CHECK_ADDRESS or settings.SELLER_ADDRESS,
-    }
 
 
 class InvoicePdf(documents.StoredDocument):
@@ -46,7 +32,7 @@ class InvoicePdf(documents.StoredDocument):
         return {
             "invoice": invoice,
             "lines": list(invoice.lines.all()),
-            "seller": _seller(),
+            "seller": seller(),
             "portal_url": settings.PORTAL_URL,
             "page_counter": pdf.counter_content(gettext("Page %(page)s of %(pages)s")),
         }

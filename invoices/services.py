@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from billing_portal import documents, emails
 from billing_portal.money import money
 
 from .documents import INVOICE_EMAIL
+from .einvoice import cii_xml
 from .models import (
     Invoice,
     InvoiceDelivery,
@@ -146,28 +148,52 @@ def invoice_draft_recalculate(*, invoice: Invoice) -> Invoice:
     return invoice
 
 
-def _recipients(account: CompanyAccount) -> list[str]:
-    seen: dict[str, str] = {}
-    for address in [account.billing_contact.email, *account.invoice_recipients.values_list("email", flat=True)]:
+def _recipients(account: CompanyAccount) -> list[tuple[bool, list[str]]]:
+    """The invoice's addresses, each once, as (wants the XML too, addresses): one group per e-mail.
+
+    An address listed twice gets the XML if either entry asks for it; the PDF-only group comes first.
+    """
+    seen: dict[str, tuple[str, bool]] = {}
+    entries = [
+        (account.billing_contact.email, account.contact_wants_xml),
+        *account.invoice_recipients.values_list("email", "wants_xml"),
+    ]
+    for address, wants_xml in entries:
         if address:
-            seen.setdefault(address.lower(), address)
-    return list(seen.values())
+            first, wanted = seen.get(address.lower(), (address, False))
+            seen[address.lower()] = (first, wanted or wants_xml)
+    groups = [
+        (with_xml, [address for address, wants_xml in seen.values() if wants_xml == with_xml])
+        for with_xml in (False, True)
+    ]
+    return [(with_xml, to) for with_xml, to in groups if to] or [(False, [])]
 
 
-def _deliver(invoice: Invoice, actor: User | None) -> InvoiceDelivery:
-    """Queue the invoice e-mail, held until the task attaches the PDF after commit."""
+def _deliver(invoice: Invoice, actor: User | None) -> list[InvoiceDelivery]:
+    """Queue the invoice e-mail, held until the task attaches the PDF after commit.
+
+    Recipients who want the e-invoice get their own e-mail with the XML attached now (it is built
+    from the issued invoice, which never changes); each e-mail is one delivery.
+    """
     account = invoice.account
-    to = _recipients(account)
-    email = emails.queue(
-        to=to,
-        template="invoice-credit-note" if invoice.is_credit_note else "invoice-issued",
-        context={"invoice": invoice, "account": account, "contact": account.billing_contact},
-        language=account.language,
-        hold=True,
-    )
-    delivery = InvoiceDelivery.objects.create(invoice=invoice, email=email, recipients=to, created_by=actor)
-    documents.held_email_queue(INVOICE_EMAIL, delivery)
-    return delivery
+    deliveries = []
+    for with_xml, to in _recipients(account):
+        attachments = None
+        if with_xml:
+            xml = ContentFile(cii_xml(invoice), name=invoice.xml_filename)
+            attachments = {invoice.xml_filename: {"file": xml, "mimetype": "application/xml"}}
+        email = emails.queue(
+            to=to,
+            template="invoice-credit-note" if invoice.is_credit_note else "invoice-issued",
+            context={"invoice": invoice, "account": account, "contact": account.billing_contact},
+            language=account.language,
+            attachments=attachments,
+            hold=True,
+        )
+        delivery = InvoiceDelivery.objects.create(invoice=invoice, email=email, recipients=to, created_by=actor)
+        documents.held_email_queue(INVOICE_EMAIL, delivery)
+        deliveries.append(delivery)
+    return deliveries
 
 
 def invoice_issue(*, invoice: Invoice, actor: User | None) -> Invoice:
@@ -334,8 +360,8 @@ def invoice_credit_note_issue(*, invoice: Invoice, actor: User | None, reason: s
         return _credit_note_issue_locked(locked, actor, reason)
 
 
-def invoice_resend(*, invoice: Invoice, actor: User | None) -> InvoiceDelivery:
-    """E-mail an issued invoice again, to today's billing contact and invoice recipients."""
+def invoice_resend(*, invoice: Invoice, actor: User | None) -> list[InvoiceDelivery]:
+    """E-mail an issued invoice again, to today's billing contact and invoice recipients (one delivery per e-mail)."""
     with transaction.atomic():
         locked = _lock(invoice)
         if locked.state == InvoiceState.DRAFT:

@@ -1,13 +1,66 @@
-"""The receipt PDF of a placed service order and the e-mail held for it, for billing_portal.documents."""
+"""The PDF of a submitted quote, the receipt PDF of a placed service order and the e-mail held for it,
+for billing_portal.documents."""
 
 from django.conf import settings
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.seller import seller
 from billing_portal import documents, pdf
 
-from .models import QuoteLine, ServiceOrder, lines_total
+from .models import Quote, QuoteLine, QuoteState, ServiceOrder, lines_total
 from .totals import quote_totals
+
+
+class QuotePdf(documents.StoredDocument):
+    """A quote as submitted: its content never depends on what became of it, so it is rendered once."""
+
+    kind = "quote"
+    model = Quote
+    field = "pdf"
+    template = "quotes/quote_pdf.html"
+
+    def queryset(self):
+        return Quote.objects.select_related("account", "account_manager")
+
+    def check(self, quote: Quote) -> None:
+        from .services import QuoteError  # services import this module
+
+        if quote.state == QuoteState.DRAFT:
+            raise QuoteError(_("A draft quote has no PDF."))
+
+    def context(self, quote: Quote) -> dict:
+        lines = list(QuoteLine.objects.filter(quote=quote).select_related("product").order_by("id"))
+        quote.total = lines_total(lines)
+        zone = quote.account.zone
+        valid_until = formats.date_format(timezone.localtime(quote.expires_at, zone), "DATETIME_FORMAT")
+        return {
+            "quote": quote,
+            "account": quote.account,
+            "lines": lines,
+            "totals": quote.totals,
+            "seller": seller(),
+            "zone": zone,
+            "valid_until": f"{valid_until} ({zone.key})",
+            "portal_url": settings.PORTAL_URL,
+            "page_counter": pdf.counter_content(gettext("Page %(page)s of %(pages)s")),
+        }
+
+    def language(self, quote: Quote) -> str:
+        return quote.account.language
+
+    def filename(self, quote: Quote) -> str:
+        return quote.pdf_filename
+
+    def line_count(self, quote: Quote) -> int:
+        return QuoteLine.objects.filter(quote=quote).count()
+
+    def label(self, quote: Quote) -> str:
+        return quote.number
+
+
+QUOTE_PDF = documents.register(QuotePdf())
 
 
 class ReceiptPdf(documents.StoredDocument):

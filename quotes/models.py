@@ -36,6 +36,10 @@ def new_order_number() -> str:
     return _number("SO")
 
 
+def quote_pdf_path(quote: "Quote", filename: str) -> str:
+    return f"quotes/{quote.submitted_at:%Y}/{quote.pdf_filename}"
+
+
 def receipt_pdf_path(order: "ServiceOrder", filename: str) -> str:
     return f"receipts/{order.placed_at:%Y}/{order.receipt_filename}"
 
@@ -154,6 +158,8 @@ class Quote(models.Model):
         null=True,
         blank=True,
     )
+    # The quote as submitted, rendered once by a task (quotes.documents.QUOTE_PDF); it shows no state.
+    pdf = models.FileField(_("quote (PDF)"), upload_to=quote_pdf_path, blank=True, editable=False)
 
     objects = QuoteQuerySet.as_manager()
 
@@ -217,6 +223,19 @@ class Quote(models.Model):
         if self.display_state == QuoteState.SUBMITTED:
             return _("Open")
         return QuoteState(self.display_state).label
+
+    @property
+    def has_pdf(self) -> bool:
+        """Open, accepted or declined: what the customer may still act on or keep as a record.
+
+        An expired or withdrawn quote offers nothing any more (its terms line would be untrue); a draft
+        does not exist to the customer.
+        """
+        return self.display_state in (QuoteState.SUBMITTED, QuoteState.ACCEPTED, QuoteState.DECLINED)
+
+    @property
+    def pdf_filename(self) -> str:
+        return f"{self.number}.pdf"
 
     @property
     def treatment(self) -> TaxTreatment:

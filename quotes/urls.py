@@ -8,6 +8,7 @@ app_name = "quotes"
 urlpatterns = [
     path("", views.quote_list, name="list"),
     path("<int:pk>/", views.quote_detail, name="detail"),
+    path("<int:pk>/quote.pdf", views.quote_pdf, name="pdf"),
     path("<int:pk>/decline/", views.quote_decline, name="decline"),
     path("<int:pk>/payment/", views.quote_checkout, name="checkout"),
     path("cart/", views.cart_view, name="cart"),

@@ -16,7 +16,7 @@ from accounts.forms import AddressForm
 from billing_portal import documents, pdf
 
 from . import selectors, services
-from .documents import RECEIPT_PDF
+from .documents import QUOTE_PDF, RECEIPT_PDF
 from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm, SaveAsDefaultForm
 from .models import Quote, ServiceOrder
 from .totals import quote_totals
@@ -78,6 +78,20 @@ def quote_list(request):
 def quote_detail(request, pk: int):
     quote = selectors.quote_detail_for_account(account=request.account, contact=request.user, pk=pk)
     return render(request, "quotes/quote_detail.html", {"account": request.account, "quote": quote})
+
+
+@billing_contact_required
+def quote_pdf(request, pk: int):
+    quote = _get_quote_for_account(request, pk)
+    if not quote.has_pdf:
+        raise Http404
+    # Served from storage only: a worker renders it once, a web request never does.
+    file = documents.document_stored(QUOTE_PDF, quote)
+    if file is None:
+        return pdf.preparing_response(request, too_large=not documents.document_prepare_later(QUOTE_PDF, quote))
+    response = FileResponse(file, as_attachment=True, filename=quote.pdf_filename, content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @billing_contact_required

@@ -327,3 +327,26 @@ def test_the_handover_is_confirmed_before_it_is_sent_and_can_be_changed(signed_i
     assert Email.objects.get().to == ["nora.new@customer.example"]
     account.refresh_from_db()
     assert account.billing_contact == contact
+
+
+def test_a_contact_has_a_recipient_and_themselves_sent_the_xml_too(signed_in_page, account):
+    recipient = InvoiceRecipient.objects.create(account=account, email="ap@customer.example")
+    page = signed_in_page
+    page.get_by_role("link", name="Billing").click()
+
+    row = page.locator("#recipients li", has_text="ap@customer.example")
+    row.get_by_label("Also send the XML (e-invoice)").check()
+    row.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("ap@customer.example now gets the XML (e-invoice) with each invoice")).to_be_visible()
+    expect(
+        page.locator("#recipients li", has_text="ap@customer.example").get_by_label("Also send the XML")
+    ).to_be_checked()
+
+    contact_card = page.locator("section", has=page.get_by_role("heading", name="Billing contact"))
+    contact_card.get_by_label("Also send the XML (e-invoice)").check()
+    contact_card.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(f"{account.billing_contact.email} now gets the XML (e-invoice)")).to_be_visible()
+
+    recipient.refresh_from_db()
+    account.refresh_from_db()
+    assert recipient.wants_xml and account.contact_wants_xml

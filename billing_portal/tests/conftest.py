@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.models import InvoiceRecipient
 from accounts.tests.factories import StaffFactory
 from invoices import services as invoice_services
 from invoices.tests.factories import draft_with_lines
@@ -61,6 +62,9 @@ def portal(contact, account, django_capture_on_commit_callbacks):
         invoice_services.invoice_void(invoice=void, actor=staff, reason="Wrong seat count")
     credit_note = void.credit_notes.get()
 
+    # An invoice recipient who gets the XML too: the Billing page shows the choice ticked.
+    recipient = InvoiceRecipient.objects.create(account=account, email="ap@acme.example", wants_xml=True)
+
     reset_path = f"/password-reset/{urlsafe_base64_encode(force_bytes(contact.pk))}/"
     reset_path += f"{default_token_generator.make_token(contact)}/"
     return {
@@ -68,6 +72,7 @@ def portal(contact, account, django_capture_on_commit_callbacks):
         "contact": contact,
         "staff": staff,
         "reset": reset_path,
+        "recipient": recipient,
         "quotes": {
             "open": open_quote,
             "expiring": expiring,

@@ -94,8 +94,13 @@ def visit_contact_pages(page, base, portal):
         yield f"invoice {state}"
     page.goto(f"{base}/billing/")
     yield "billing"
-    page.locator("form[action*='/recipients/add/'] input[name$=email]").fill("not-an-address")
-    page.locator("form[action*='/recipients/add/'] button[type=submit]").click()
+    toggle = f"form[action$='/recipients/{portal['recipient'].pk}/xml/']"
+    page.locator(f"{toggle} input[name=wants_xml]").uncheck()
+    page.locator(f"{toggle} button[type=submit]").click()
+    page.wait_for_load_state()
+    yield "billing: e-invoice choice saved"
+    page.locator("form[action$='/recipients/add/'] input[name$=email]").fill("not-an-address")
+    page.locator("form[action$='/recipients/add/'] button[type=submit]").click()
     page.wait_for_load_state()
     yield "billing: invoice recipient with an error"
     forms = {

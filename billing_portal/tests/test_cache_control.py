@@ -24,14 +24,15 @@ def own_object_args(url_name, account, contact):
         return [service_order_place(order=order, actor=contact).pk if "confirmation" in url_name else order.pk]
     if url_name.startswith("invoices:"):
         return [IssuedInvoiceFactory(account=account).pk]
-    if url_name == "accounts:recipient_remove":
+    if url_name in ("accounts:recipient_remove", "accounts:recipient_xml"):
         return [account.invoice_recipients.create(email="ap@customer.example").pk]
     if url_name == "accounts:password_reset_confirm":
         return [urlsafe_base64_encode(b"1"), "set-password"]
     return [SubmittedQuoteFactory(account=account).pk]
 
 
-PDF_URLS = {"quotes:order_receipt_pdf", "invoices:pdf"}  # answered by their own tests (rendered by a task)
+# Answered by their own tests (rendered by a task).
+PDF_URLS = {"quotes:order_receipt_pdf", "quotes:pdf", "invoices:pdf"}
 
 
 @pytest.mark.parametrize("url_name", sorted(name for name, _params in portal_patterns() if name not in PDF_URLS))

@@ -32,6 +32,27 @@ class IssuedInvoiceFactory(InvoiceFactory):
     contact_user_id = factory.LazyAttribute(lambda invoice: invoice.account.billing_contact.username)
     subtotal = Decimal("100.00")
     total = Decimal("100.00")
+    tax_category = "O"
+    buyer_street = factory.LazyAttribute(lambda invoice: invoice.account.address_line1)
+    buyer_postal_code = factory.LazyAttribute(lambda invoice: invoice.account.postal_code)
+    buyer_city = factory.LazyAttribute(lambda invoice: invoice.account.city)
+    buyer_country = factory.LazyAttribute(lambda invoice: str(invoice.account.country))
+
+    class Meta:
+        model = Invoice
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def lines(invoice, create, extracted, **kwargs):
+        """An issued invoice has at least one line (invoice_issue refuses one without): 100.00 by default."""
+        if create and extracted is None:
+            InvoiceLine.objects.create(
+                invoice=invoice,
+                description="Team plan, annual subscription",
+                quantity=Decimal("1"),
+                unit_price=Decimal("100.00"),
+                line_total=Decimal("100.00"),
+            )
 
 
 class InvoiceLineFactory(DjangoModelFactory):

@@ -36,7 +36,9 @@ OTHER_ACCOUNTS_OBJECT = {
     "accounts:recipient_remove_confirm": lambda other: (
         InvoiceRecipient.objects.create(account=other, email="ap@other.example").pk
     ),
+    "accounts:recipient_xml": lambda other: InvoiceRecipient.objects.create(account=other, email="ap@other.example").pk,
     "quotes:detail": _other_quote,
+    "quotes:pdf": _other_quote,
     "quotes:decline": _other_quote,
     "quotes:checkout": _other_quote,
     "quotes:cart_remove": _other_quote,

@@ -14,7 +14,7 @@ def test_it_emails_the_invoice_again_to_todays_recipients(issued, staff, account
 
     InvoiceRecipient.objects.create(account=account, email="new@acme.example")
 
-    delivery = services.invoice_resend(invoice=issued, actor=staff)
+    (delivery,) = services.invoice_resend(invoice=issued, actor=staff)
     with django_capture_on_commit_callbacks(execute=True):
         tasks.held_email_release(INVOICE_EMAIL.kind, delivery.pk)
     emails.deliver_due()

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditAction, audit_record
 from accounts.models import User
-from billing_portal import emails
+from billing_portal import documents, emails
 
+from ..documents import QUOTE_PDF
 from ..models import (
     QUOTE_VALIDITY,
     Cart,
@@ -72,6 +73,8 @@ def quote_submit(*, quote: Quote, actor: User) -> Quote:
                 "link": quote_link(locked),
             },
         )
+        # Rendered by a worker after commit, so that the customer's first download finds it stored.
+        documents.document_prepare_later(QUOTE_PDF, locked)
     _copy(
         locked,
         quote,

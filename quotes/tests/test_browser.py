@@ -1,11 +1,16 @@
 """Seeds flows "accept" (one quote, a cart of three) and "decline" in Chromium."""
 
+import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from post_office.models import Email
+from pypdf import PdfReader
 
+from billing_portal import tasks
+from quotes.documents import QUOTE_PDF
 from quotes.models import Quote, QuoteState, ServiceOrder
 from quotes.services import service_order_place
 
@@ -233,3 +238,22 @@ def test_a_single_quote_checkout_names_the_quote_and_fits_a_phone_in_german(
     for index in range(4):
         box = steps.nth(index).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 375, steps.nth(index).inner_text()
+
+
+def test_a_contact_downloads_a_quotes_pdf_from_its_page(signed_in_page, account, live_server):
+    quote = SubmittedQuoteFactory(account=account, notes="Includes onboarding.")
+    page = signed_in_page
+
+    page.goto(f"{live_server.url}/quotes/{quote.pk}/")
+    # The render task has not run (no worker here): the page says so at once, and offers to try again.
+    page.get_by_role("link", name="Download PDF").click()
+    expect(page.get_by_text("This PDF is being prepared. Try again in a moment.")).to_be_visible()
+    tasks.document_prepare(QUOTE_PDF.kind, quote.pk)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Try again").click()
+    download = download_info.value
+
+    assert download.suggested_filename == f"{quote.number}.pdf"
+    text = " ".join(PdfReader(io.BytesIO(Path(download.path()).read_bytes())).pages[0].extract_text().split())
+    assert quote.number in text and "Includes onboarding." in text
+    assert "Accepting it in the portal places a binding order." in text
