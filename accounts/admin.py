@@ -5,6 +5,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UsernameField
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing_portal.admin_inlines import LabelledTabularInline
@@ -15,6 +17,7 @@ from . import (
 )
 from .audit import AuditAction
 from .models import (
+    PO_EXPIRY_WARNING,
     AccountRequest,
     AuditEntry,
     CompanyAccount,
@@ -164,6 +167,31 @@ class InvoiceRecipientInline(LabelledTabularInline):
     extra = 0
 
 
+class PoExpiryFilter(admin.SimpleListFilter):
+    title = _("PO expiry")
+    parameter_name = "po_expiry"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("expired", _("Expired")),
+            ("soon", _("Within 30 days")),
+            ("later", _("Later")),
+            ("none", _("No expiry date")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        conditions = {
+            "expired": Q(po_expires_on__lt=today),
+            "soon": Q(po_expires_on__gte=today, po_expires_on__lte=today + PO_EXPIRY_WARNING),
+            "later": Q(po_expires_on__gt=today + PO_EXPIRY_WARNING),
+            "none": Q(po_expires_on__isnull=True),
+        }
+        if self.value() in conditions:
+            return queryset.filter(conditions[self.value()])
+        return queryset
+
+
 @admin.register(CompanyAccount)
 class CompanyAccountAdmin(admin.ModelAdmin):
     list_display = [
@@ -176,7 +204,15 @@ class CompanyAccountAdmin(admin.ModelAdmin):
         "auto_renew",
         "is_active",
     ]
-    list_filter = ["is_active", "payment_method", "country", "auto_renew", "billing_interval", "account_manager"]
+    list_filter = [
+        "is_active",
+        "payment_method",
+        "country",
+        "auto_renew",
+        "billing_interval",
+        PoExpiryFilter,
+        "account_manager",
+    ]
     search_fields = ["number", "name", "billing_contact__username", "po_number"]
     list_select_related = ["billing_contact", "account_manager"]
     autocomplete_fields = ["billing_contact", "account_manager"]
@@ -188,6 +224,7 @@ class CompanyAccountAdmin(admin.ModelAdmin):
         "card_exp_year",
         "bank_account_last4",
         "sepa_mandate",
+        "po_reminder_sent_for",
         "created_at",
     ]
     fieldsets = [
@@ -227,7 +264,19 @@ class CompanyAccountAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Subscription"), {"fields": ["po_number", "po_expires_on", "billing_interval", "auto_renew", "created_at"]}),
+        (
+            _("Subscription"),
+            {
+                "fields": [
+                    "po_number",
+                    "po_expires_on",
+                    "po_reminder_sent_for",
+                    "billing_interval",
+                    "auto_renew",
+                    "created_at",
+                ]
+            },
+        ),
     ]
 
     def get_form(self, request, obj=None, **kwargs):

@@ -39,6 +39,7 @@ class AuditAction(models.TextChoices):
     BILLING_CONTACT_INVITE = "billing_contact_invite"
     BILLING_CONTACT_INVITE_DECLINE = "billing_contact_invite_decline"
     BILLING_CONTACT_CHANGE = "billing_contact_change"
+    PO_EXPIRY_REMIND = "po_expiry_remind"
     # Quotes
     QUOTE_SUBMIT = "quote_submit"
     QUOTE_WITHDRAW = "quote_withdraw"

@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import phonenumbers
@@ -9,7 +10,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
@@ -118,9 +121,30 @@ def country_time_zone(country: str) -> str:
     return next((zone for zone in zones if zone in zoneinfo.available_timezones()), "UTC")
 
 
+# A purchase order is flagged on the Billing page, and its billing contact reminded once, this long before it expires.
+PO_EXPIRY_WARNING = timedelta(days=30)
+
+
 class CompanyAccountQuerySet(models.QuerySet):
     def for_contact(self, user):
         return self.filter(billing_contact=user, is_active=True)
+
+    def po_reminder_candidates(self, now: datetime):
+        """Active accounts with a PO that may expire within PO_EXPIRY_WARNING and whose date has had no reminder.
+
+        Each account's own calendar day lies within a day of UTC's: `CompanyAccount.po_reminder_due` decides
+        exactly, in the account's zone.
+        """
+        utc_today = now.astimezone(UTC).date()
+        return (
+            self.filter(is_active=True)
+            .exclude(po_number="")
+            .filter(
+                po_expires_on__gte=utc_today - timedelta(days=1),
+                po_expires_on__lte=utc_today + PO_EXPIRY_WARNING + timedelta(days=1),
+            )
+            .exclude(po_reminder_sent_for=F("po_expires_on"))
+        )
 
 
 class CompanyAccount(models.Model):
@@ -209,6 +233,8 @@ class CompanyAccount(models.Model):
 
     po_number = models.CharField(_("PO number"), max_length=64, blank=True)
     po_expires_on = models.DateField(_("PO expiry date"), null=True, blank=True)
+    # The expiry date the billing contact was last reminded of: a new date gets its own reminder.
+    po_reminder_sent_for = models.DateField(_("PO reminder sent for"), null=True, blank=True, editable=False)
     billing_interval = models.CharField(
         _("billing interval"), max_length=20, choices=BillingInterval.choices, default=BillingInterval.ANNUAL
     )
@@ -262,6 +288,26 @@ class CompanyAccount(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone or country_time_zone(str(self.country)))
+
+    def today(self, now: datetime | None = None) -> date:
+        """The date in the account's own zone."""
+        return timezone.localdate(now or timezone.now(), timezone=self.zone)
+
+    def po_days_left(self, now: datetime | None = None) -> int | None:
+        """Days until the PO expires (0 on its last day, negative once expired); None without an expiry date."""
+        if self.po_expires_on is None:
+            return None
+        return (self.po_expires_on - self.today(now)).days
+
+    def po_reminder_due(self, now: datetime) -> bool:
+        """The PO expires within PO_EXPIRY_WARNING in the account's zone, and this date has had no reminder."""
+        days = self.po_days_left(now)
+        return (
+            bool(self.po_number)
+            and days is not None
+            and 0 <= days <= PO_EXPIRY_WARNING.days
+            and self.po_reminder_sent_for != self.po_expires_on
+        )
 
     @property
     def is_eu(self) -> bool:

@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -626,3 +626,47 @@ def password_set(*, user: User, password: str) -> User:
         )
     user.password = locked.password
     return user
+
+
+def po_expiry_remind(*, now: datetime | None = None) -> int:
+    """E-mail billing contacts whose PO expires within 30 days: once per expiry date; returns how many.
+
+    Accounts another run holds are skipped, so two runs at once never remind twice; a PO whose date is
+    changed afterwards is reminded of again as its new date comes near.
+    """
+    now = now or timezone.now()
+    reminded = 0
+    with transaction.atomic():
+        candidates = (
+            CompanyAccount.objects.po_reminder_candidates(now)
+            .select_related("billing_contact")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+        )
+        for account in candidates:
+            if not account.po_reminder_due(now):
+                continue
+            old = account.po_reminder_sent_for
+            account.po_reminder_sent_for = account.po_expires_on
+            account.save(update_fields=["po_reminder_sent_for"])
+            audit_record(
+                account=account,
+                actor=None,
+                action=AuditAction.PO_EXPIRY_REMIND,
+                target=account,
+                changes={"po_reminder_sent_for": (old, account.po_expires_on)},
+            )
+            contact = account.billing_contact
+            emails.queue(
+                to=[contact.email],
+                template="po-expiry-reminder",
+                language=contact.language,
+                context={
+                    "account": account,
+                    "contact": contact,
+                    "link": settings.PORTAL_URL + reverse("accounts:purchase_order"),
+                },
+            )
+            reminded += 1
+    logger.info("Reminded %d billing contacts of an expiring purchase order.", reminded)
+    return reminded

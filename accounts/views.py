@@ -34,7 +34,7 @@ from .forms import (
     VatIdForm,
     WantsXmlForm,
 )
-from .models import AccountRequest, InvoiceRecipient
+from .models import PO_EXPIRY_WARNING, AccountRequest, InvoiceRecipient
 from .ratelimits import client_address, rate_limit_hit
 from .tokens import email_change_token_generator
 
@@ -166,6 +166,8 @@ def _billing_page(request, *, recipient_form: InvoiceRecipientForm):
             "recipients": account.invoice_recipients.all(),
             "recipient_form": recipient_form,
             "open_requests": account.requests.filter(status=AccountRequest.Status.OPEN)[:10],
+            "po_days_left": account.po_days_left(),
+            "po_warning_days": PO_EXPIRY_WARNING.days,
             "w9_form_url": settings.W9_FORM_URL,
             "sepa_creditor_id": settings.SELLER_SEPA_CREDITOR_ID,
         },

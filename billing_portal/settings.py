@@ -302,6 +302,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-due-quotes": {"task": "quotes.tasks.quotes_expire_due", "schedule": 60.0},
     "remind-expiring-quotes": {"task": "quotes.tasks.quotes_remind_due", "schedule": 60.0},
     "release-held-emails": {"task": "billing_portal.tasks.held_emails_release_pending", "schedule": 300.0},
+    "remind-expiring-purchase-orders": {"task": "accounts.tasks.po_expiry_remind", "schedule": 24 * 3600.0},
 }
 # Beat keeps only the last run of each entry there; losing it costs one early run, so a temporary
 # folder that exists on every machine will do when none is configured.

@@ -1,11 +1,15 @@
 """Reads shared by the portal's invoice views; every one is scoped to a company account."""
 
-from django.db.models import OuterRef, Subquery
+from decimal import Decimal
+
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import CompanyAccount
 
-from .models import Invoice
+from .models import Invoice, InvoiceKind, InvoiceState
 
 LIST_LIMIT = 20
 
@@ -16,6 +20,24 @@ def invoice_list_for_account(*, account: CompanyAccount, limit: int = LIST_LIMIT
         Invoice.objects.visible_to(account)
         .order_by("-issue_date", "-number")
         .only("pk", "number", "kind", "state", "issue_date", "due_date", "currency", "total", "account_id")[:limit]
+    )
+
+
+def invoice_balance_for_account(*, account: CompanyAccount) -> list[dict]:
+    """Per currency, what the account owes (`open`: every unpaid issued invoice) and, of that, what is `overdue`.
+
+    One query. Credit notes, paid and void invoices owe nothing; overdue is `Invoice.status` in SQL (past the
+    due date in the current time zone, the account's on its pages).
+    """
+    return list(
+        Invoice.objects.visible_to(account)
+        .filter(kind=InvoiceKind.INVOICE, state=InvoiceState.ISSUED)
+        .values("currency")
+        .annotate(
+            open=Sum("total"),
+            overdue=Coalesce(Sum("total", filter=Q(due_date__lt=timezone.localdate())), Value(Decimal("0.00"))),
+        )
+        .order_by("currency")
     )
 
 

@@ -19,7 +19,12 @@ def invoice_list(request):
     return render(
         request,
         "invoices/invoice_list.html",
-        {"account": request.account, "invoices": invoices, "limit": selectors.LIST_LIMIT},
+        {
+            "account": request.account,
+            "invoices": invoices,
+            "balance": selectors.invoice_balance_for_account(account=request.account),
+            "limit": selectors.LIST_LIMIT,
+        },
     )
 
 

@@ -1,8 +1,10 @@
 """Reads the portal's quote pages share; every one is scoped to a company account."""
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -14,6 +16,7 @@ from .models import (
     Quote,
     QuoteLine,
     QuoteState,
+    SeatAssignment,
     ServiceOrder,
     due_condition,
     lines_total,
@@ -121,6 +124,34 @@ def service_orders_for_account(*, account: CompanyAccount) -> QuerySet[ServiceOr
         .order_by("-placed_at", "-id")
         .prefetch_related(Prefetch("quotes", queryset=Quote.objects.order_by("number").only("pk", "number")))
     )
+
+
+def products_for_account(*, account: CompanyAccount) -> QuerySet[QuoteLine]:
+    """What the account holds: each line of its accepted quotes, with the product admin holding its seats and
+    the service order that placed it (`quote.service_order`), newest order first. One query per page."""
+    seats = SeatAssignment.objects.filter(quote=OuterRef("quote"), product=OuterRef("product")).order_by("pk")
+    return (
+        QuoteLine.objects.filter(
+            quote__in=Quote.objects.visible_to(account).filter(state=QuoteState.ACCEPTED),
+            quote__service_order__state=ServiceOrder.State.PLACED,
+        )
+        .select_related("product", "quote__service_order")
+        .annotate(
+            admin_name=Subquery(seats.values("admin__name")[:1]),
+            admin_email=Subquery(seats.values("admin__email")[:1]),
+        )
+        .order_by("-quote__service_order__placed_at", "-quote_id", "id")
+    )
+
+
+def with_terms(lines: Iterable[QuoteLine], *, zone: tzinfo) -> list[QuoteLine]:
+    """Each line's `term_start` (the day its order was placed, in `zone`) and `term_end` (`term_months` later),
+    which is also when it renews or ends."""
+    lines = list(lines)
+    for line in lines:
+        line.term_start = line.quote.service_order.placed_at.astimezone(zone).date()
+        line.term_end = line.term_start + relativedelta(months=line.term_months)
+    return lines
 
 
 def admin_contact_suggestion(*, account: CompanyAccount) -> AdminContact | None:

@@ -23,4 +23,5 @@ urlpatterns = [
     path("orders/<int:pk>/place/", views.order_place, name="order_place"),
     path("orders/<int:pk>/confirmation/", views.order_confirmation, name="order_confirmation"),
     path("orders/<int:pk>/receipt.pdf", views.order_receipt_pdf, name="order_receipt_pdf"),
+    path("products/", views.product_list, name="products"),
 ]

@@ -341,6 +341,23 @@ def order_list(request):
 
 
 @billing_contact_required
+def product_list(request):
+    page = Paginator(selectors.products_for_account(account=request.account), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "quotes/product_list.html",
+        {
+            "account": request.account,
+            "page": page,
+            "products": selectors.with_terms(page.object_list, zone=request.account.zone),
+            "nav_section": "accounts",
+        },
+    )
+
+
+@billing_contact_required
 def order_receipt_pdf(request, pk: int):
     order = _get_order_for_account(request, pk)
     if not order.is_placed:

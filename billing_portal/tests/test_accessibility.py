@@ -2,13 +2,15 @@
 a desktop and a phone: no critical or serious axe-core violation, and on a phone nothing wider than the screen and
 no amount cut off."""
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from post_office.models import Email
 
 from accounts import services
-from accounts.models import User
+from accounts.models import CompanyAccount, User
 from accounts.tests.factories import CompanyAccountFactory, UserFactory
 from accounts.tokens import email_change_token_generator
 
@@ -92,6 +94,15 @@ def visit_contact_pages(page, base, portal):
     for state, invoice in portal["invoices"].items():
         page.goto(f"{base}/invoices/{invoice.pk}/")
         yield f"invoice {state}"
+    page.goto(f"{base}/quotes/products/")
+    yield "products"
+    account = CompanyAccount.objects.filter(pk=portal["quotes"]["open"].account_id)
+    for state, days in [("expiring", 12), ("expired", -3)]:
+        account.update(po_number="PO-4711", po_expires_on=timezone.localdate() + datetime.timedelta(days=days))
+        page.goto(f"{base}/billing/")
+        assert page.locator("#po-expiry").is_visible()
+        yield f"billing: purchase order {state}"
+    account.update(po_number="", po_expires_on=None)
     page.goto(f"{base}/billing/")
     yield "billing"
     toggle = f"form[action$='/recipients/{portal['recipient'].pk}/xml/']"
