@@ -51,6 +51,7 @@ class AuditAction(models.TextChoices):
     ADMIN_CONTACT_CREATE = "product_admin_create"
     ADMIN_CONTACT_UPDATE = "product_admin_update"
     # Invoices
+    INVOICE_DRAFT_FROM_ORDER = "invoice_draft_from_order"
     INVOICE_ISSUE = "invoice_issue"
     INVOICE_MARK_PAID = "invoice_mark_paid"
     INVOICE_VOID = "invoice_void"

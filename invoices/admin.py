@@ -14,6 +14,8 @@ from billing_portal import documents
 from billing_portal.admin_actions import ObjectAction, ObjectActionsMixin
 from billing_portal.admin_inlines import LabelledTabularInline
 from billing_portal.templatetags.money import money
+from quotes.admin import ServiceOrderAdmin
+from quotes.models import ServiceOrder
 
 from . import services
 from .documents import INVOICE_PDF
@@ -370,3 +372,35 @@ class InvoiceAdmin(ObjectActionsMixin, admin.ModelAdmin):
             services.invoice_credit_note_issue,
             lambda n: ngettext("%d credit note issued and e-mailed.", "%d credit notes issued and e-mailed.", n) % n,
         )
+
+
+admin.site.unregister(ServiceOrder)
+
+
+@admin.register(ServiceOrder)
+class ServiceOrderInvoicingAdmin(ObjectActionsMixin, ServiceOrderAdmin):
+    """The service order as quotes shows it, and a button that drafts its invoice (invoices may import quotes)."""
+
+    object_actions = [
+        ObjectAction(
+            name="draft_invoice",
+            label=_("Draft invoice"),
+            is_available=lambda order: order.is_placed,
+            question=lambda order: (
+                _(
+                    "Draft an invoice for service order %(number)s (%(total)s)? It takes the order's lines and the"
+                    " tax treatment its quotes were accepted under; you review it before issuing it."
+                )
+                % {"number": order.number, "total": money(order.total, order.currency)}
+            ),
+            run=lambda order, user: services.invoice_draft_from_order(order=order, actor=user),
+            done=lambda order, invoice: (
+                _("Draft invoice for %(number)s created: review and issue it.") % {"number": order.number}
+            ),
+            errors=(services.InvoiceError,),
+            permission="invoice",
+        ),
+    ]
+
+    def has_invoice_permission(self, request):
+        return request.user.has_perm("invoices.add_invoice")

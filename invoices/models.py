@@ -117,6 +117,16 @@ class Invoice(models.Model):
     tax = models.DecimalField(_("tax"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
     note = models.TextField(_("note on the invoice"), blank=True, max_length=1000)
+    # The placed service order it bills, when staff drafted it from one: same lines, same tax treatment.
+    service_order = models.ForeignKey(
+        "quotes.ServiceOrder",
+        verbose_name=_("service order"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="invoices",
+    )
 
     pdf = models.FileField(_("PDF"), upload_to=invoice_pdf_path, blank=True, editable=False)
 

@@ -10,9 +10,11 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditAction, audit_record
@@ -20,6 +22,8 @@ from accounts.models import CompanyAccount, PaymentMethod, User
 from accounts.tax import TaxCategory
 from billing_portal import documents, emails
 from billing_portal.money import money
+from billing_portal.templatetags.money import percent
+from quotes.models import QuoteLine, ServiceOrder
 
 from .documents import INVOICE_EMAIL
 from .einvoice import cii_xml
@@ -370,3 +374,81 @@ def invoice_resend(*, invoice: Invoice, actor: User | None) -> list[InvoiceDeliv
             raise InvoiceError(_("A void invoice is not sent again; its credit note was sent when it was voided."))
         audit_record(account=locked.account, actor=actor, action=AuditAction.INVOICE_RESEND, target=locked)
         return _deliver(locked, actor)
+
+
+def invoice_draft_from_order(*, order: ServiceOrder, actor: User | None) -> Invoice:
+    """A draft invoice for a placed service order: its quotes' lines and the tax treatment they were accepted under.
+
+    One invoice per order (a void one may be replaced); quotes frozen under different treatments are
+    refused, since one invoice carries one treatment.
+    """
+    with transaction.atomic():
+        locked = ServiceOrder.objects.select_for_update(of=("self",)).select_related("account").get(pk=order.pk)
+        if not locked.is_placed:
+            raise InvoiceError(_("Service order %(number)s is not placed.") % {"number": locked.number})
+        existing = Invoice.objects.filter(service_order=locked, kind=InvoiceKind.INVOICE).exclude(
+            state=InvoiceState.VOID
+        )
+        if existing.exists():
+            raise InvoiceError(
+                _("Service order %(number)s already has invoice %(invoice)s.")
+                % {"number": locked.number, "invoice": existing.first()}
+            )
+        quotes = list(locked.accepted_quotes.order_by("pk"))
+        treatments = {quote.treatment for quote in quotes}
+        if len(treatments) != 1:
+            raise InvoiceError(
+                _("The quotes of %(number)s were accepted under different tax treatments: invoice them one by one.")
+                % {"number": locked.number}
+            )
+        (treatment,) = treatments
+        lines = list(QuoteLine.objects.filter(quote__in=quotes).select_related("product").order_by("quote_id", "id"))
+        start = timezone.localtime(locked.placed_at, locked.account.zone).date()
+        months = max(line.term_months for line in lines)
+        invoice = Invoice.objects.create(
+            account=locked.account,
+            service_order=locked,
+            currency=locked.currency,
+            service_period_start=start,
+            service_period_end=start + relativedelta(months=months) - timedelta(days=1),
+            tax_category=treatment.category,
+            tax_rate=treatment.rate,
+        )
+        InvoiceLine.objects.bulk_create(
+            [
+                InvoiceLine(
+                    invoice=invoice,
+                    position=position,
+                    description=_line_description(line, locked.account.language),
+                    product=line.product.sku,
+                    quantity=Decimal(1),
+                    unit_price=line.line_total,
+                )
+                for position, line in enumerate(lines, start=1)
+            ]
+        )
+        lines_of_invoice = list(invoice.lines.all())
+        invoice.subtotal, invoice.tax, invoice.total = _totals(lines_of_invoice, invoice.tax_rate)
+        InvoiceLine.objects.bulk_update(lines_of_invoice, ["line_total"])
+        invoice.save(update_fields=["subtotal", "tax", "total"])
+        audit_record(
+            account=invoice.account,
+            actor=actor,
+            action=AuditAction.INVOICE_DRAFT_FROM_ORDER,
+            target=invoice,
+            changes={"service_order": (None, locked.number), "tax_category": (None, treatment.category)},
+        )
+    return invoice
+
+
+def _line_description(line: QuoteLine, language: str) -> str:
+    """The quote line in words, in the language the invoice is written in."""
+    with translation.override(language):
+        text = ngettext(
+            "%(product)s, %(seats)d seat, %(months)d months",
+            "%(product)s, %(seats)d seats, %(months)d months",
+            line.seats,
+        ) % {"product": line.product.name, "seats": line.seats, "months": line.term_months}
+        if line.discount_percent:
+            text += " " + gettext("(%(discount)s discount)") % {"discount": percent(line.discount_percent)}
+    return text
