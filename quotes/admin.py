@@ -217,6 +217,7 @@ class ServiceOrderAdmin(ReadOnlyAdmin):
     list_select_related = ["account", "placed_by"]
     inlines = [AcceptedQuoteInline, AuditEntryInline]
     exclude = ["token"]
+    readonly_fields = ["terms", "terms_accepted_by_name", "terms_accepted_at"]
 
 
 class SeatAssignmentInline(admin.TabularInline):

@@ -7,9 +7,11 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
+from quotes import services
 from quotes.models import TermsVersion
 
 from .factories import TermsVersionFactory
+from .helpers import draft_order
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +98,15 @@ def test_one_language_has_each_version_once():
     TermsVersionFactory(language="de", version="2030-01")
     with pytest.raises(IntegrityError):
         TermsVersionFactory(language="en", version="2030-01")
+
+
+def test_a_service_order_shows_under_which_terms_it_was_placed(staff_client, account, contact, open_quote, terms):
+    contact.first_name, contact.last_name = "Alice", "Anders"
+    contact.save(update_fields=["first_name", "last_name"])
+    order = services.service_order_place(
+        order=draft_order(account=account, contact=contact, quotes=[open_quote]), actor=contact, terms=terms["en"]
+    )
+    page = staff_client.get(reverse("admin:quotes_serviceorder_change", args=[order.pk])).content.decode()
+    for field in ("terms", "terms_accepted_by_name", "terms_accepted_at"):
+        assert f"field-{field}" in page, field
+    assert "Alice Anders" in page
