@@ -49,6 +49,14 @@ def other_account(db):
 
 
 @pytest.fixture
+def terms(db):
+    """The current terms, {"en": ..., "de": ...} (created where a transactional test emptied the migration's)."""
+    from quotes.tests.factories import current_terms
+
+    return current_terms()
+
+
+@pytest.fixture
 def contact_client(client, contact, account):
     client.force_login(contact)
     return client

@@ -179,7 +179,7 @@ def billing(request):
     return _billing_page(request, recipient_form=InvoiceRecipientForm())
 
 
-def _edit(request, *, form, template, on_valid, title, success=None):
+def _edit(request, *, form, template, on_valid, title, success=None, next_url=""):
     if request.method == "POST" and form.is_valid():
         try:
             on_valid(form)
@@ -187,8 +187,18 @@ def _edit(request, *, form, template, on_valid, title, success=None):
             form.add_error(None, str(error))
         else:
             messages.success(request, success or _("Your changes have been saved."))
-            return redirect("accounts:billing")
-    return render(request, template, {"form": form, "account": request.account, "title": title})
+            return redirect(next_url or "accounts:billing")
+    return render(request, template, {"form": form, "account": request.account, "title": title, "next_url": next_url})
+
+
+def _next_url(request) -> str:
+    """The portal page to return to after saving (an order waiting for a new purchase order), if it is one."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return ""
 
 
 @sensitive_post_parameters()
@@ -248,6 +258,7 @@ def purchase_order_edit(request):
         on_valid=lambda f: services.account_update(
             account=request.account, actor=request.user, action=AuditAction.PURCHASE_ORDER_UPDATE, values=f.cleaned_data
         ),
+        next_url=_next_url(request),
     )
 
 

@@ -9,7 +9,17 @@ from billing_portal.admin_inlines import LabelledTabularInline
 from billing_portal.templatetags.money import money
 
 from . import services
-from .models import QUOTE_VALIDITY, AdminContact, Product, Quote, QuoteLine, QuoteState, SeatAssignment, ServiceOrder
+from .models import (
+    QUOTE_VALIDITY,
+    AdminContact,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteState,
+    SeatAssignment,
+    ServiceOrder,
+    TermsVersion,
+)
 
 
 @admin.register(Product)
@@ -207,6 +217,7 @@ class ServiceOrderAdmin(ReadOnlyAdmin):
     list_select_related = ["account", "placed_by"]
     inlines = [AcceptedQuoteInline, AuditEntryInline]
     exclude = ["token"]
+    readonly_fields = ["terms", "terms_accepted_by_name", "terms_accepted_at"]
 
 
 class SeatAssignmentInline(admin.TabularInline):
@@ -232,3 +243,25 @@ class AdminContactAdmin(ReadOnlyAdmin):
     search_fields = ["name", "email", "account__number", "account__name"]
     list_select_related = ["account"]
     inlines = [SeatAssignmentInline, AuditEntryInline]
+
+
+@admin.register(TermsVersion)
+class TermsVersionAdmin(admin.ModelAdmin):
+    list_display = ["version", "language", "title", "published_at", "created_by"]
+    list_filter = ["language"]
+    search_fields = ["version", "title"]
+    list_select_related = ["created_by"]
+    fields = ["language", "version", "title", "text", "published_at", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+
+    # Orders name the version they were placed under: once published, its words never change.
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or not obj.is_published)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and obj is not None and not obj.is_published
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

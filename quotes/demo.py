@@ -3,7 +3,8 @@
 Quotes are numbered Q-<account number>-<n>, so a second run finds them and adds nothing, except
 that an open demo quote which has since expired (or been accepted or declined) is added again,
 dated today, so that the demo always has open quotes to accept.
-The accepted quote goes through the real services (service order, admin contact, receipt).
+The accepted quote goes through the real services (service order, admin contact, receipt), under
+the demo terms in English and German (the same a fresh install's migration publishes).
 """
 
 from datetime import timedelta
@@ -14,13 +15,40 @@ from django.utils import timezone
 from accounts.models import CompanyAccount, User
 
 from . import services
-from .models import QUOTE_VALIDITY, Product, Quote, QuoteLine, QuoteState
+from .models import QUOTE_VALIDITY, Product, Quote, QuoteLine, QuoteState, TermsVersion
 
 PRODUCTS = [
     ("RS-CORP", "Remote Support Corporate, per technician", Decimal("1440.00")),
     ("RS-UNATT", "Unattended Access, 100 endpoints", Decimal("600.00")),
     ("RS-MOBILE", "Mobile Device Support add-on", Decimal("240.00")),
     ("RS-CAM", "Camera Share add-on", Decimal("120.00")),
+]
+
+TERMS_VERSION = "2026-12"
+TERMS = [
+    (
+        "en",
+        "Terms of service",
+        "Terms of service for service orders\n\n"
+        "1. Placing a service order accepts the quotes it lists at the prices, seats and terms shown. "
+        "The order is binding.\n\n"
+        "2. Invoices are issued according to the account's billing interval and are due within 30 days.\n\n"
+        "3. Licences run for the term of each quote line and renew only as the account's auto-renewal "
+        "setting says.\n\n"
+        "4. Your account manager answers questions about these terms before you place the order.",
+    ),
+    (
+        "de",
+        "Geschäftsbedingungen",
+        "Geschäftsbedingungen für Serviceaufträge\n\n"
+        "1. Mit dem Erteilen eines Serviceauftrags nehmen Sie die darin genannten Angebote zu den angezeigten "
+        "Preisen, Lizenzen und Laufzeiten an. Der Auftrag ist verbindlich.\n\n"
+        "2. Rechnungen werden gemäß dem Abrechnungszeitraum des Kontos gestellt und sind innerhalb von 30 Tagen "
+        "fällig.\n\n"
+        "3. Lizenzen laufen für die Laufzeit jeder Angebotsposition und verlängern sich nur gemäß der "
+        "Einstellung zur automatischen Verlängerung des Kontos.\n\n"
+        "4. Ihr Kundenbetreuer beantwortet Fragen zu diesen Bedingungen, bevor Sie den Auftrag erteilen.",
+    ),
 ]
 
 # (suffix, state, submitted this long ago, lines as (product index, seats, discount %))
@@ -75,8 +103,18 @@ def _quote(account: CompanyAccount, manager: User, number: str, state: str, ago,
     return quote
 
 
+def _terms() -> None:
+    for language, title, text in TERMS:
+        TermsVersion.objects.get_or_create(
+            language=language,
+            version=TERMS_VERSION,
+            defaults={"title": title, "text": text, "published_at": timezone.now()},
+        )
+
+
 def seed(data: dict) -> int:
     """Add the demo quotes for the accounts `accounts.demo.seed()` returned; returns how many were added."""
+    _terms()
     manager, products = data["manager"], _products()
     added = 0
     for account in data["accounts"]:

@@ -70,7 +70,7 @@ class ReceiptPdf(documents.StoredDocument):
     template = "quotes/receipt_pdf.html"
 
     def queryset(self):
-        return ServiceOrder.objects.select_related("account")
+        return ServiceOrder.objects.select_related("account", "terms")
 
     def check(self, order: ServiceOrder) -> None:
         from .services import QuoteError  # services import this module

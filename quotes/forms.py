@@ -7,6 +7,8 @@ from accounts.forms import NoEchoTextInput, PaymentMethodForm, PhoneField
 from accounts.models import CompanyAccount, PaymentMethod
 from billing_portal.forms import PortalFormHelper, reject_control_characters
 
+from .models import TermsVersion
+
 
 class DeclineForm(forms.Form):
     comment = forms.CharField(
@@ -116,10 +118,24 @@ class SaveAsDefaultForm(forms.Form):
 
 class PlaceOrderForm(forms.Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
+    # The version the page showed: the service refuses it once newer terms are published.
+    terms = forms.ModelChoiceField(
+        queryset=TermsVersion.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("The terms could not be shown. Review the service order and place it again."),
+            "invalid_choice": _("The terms could not be shown. Review the service order and place it again."),
+        },
+    )
+    accept = forms.BooleanField(
+        label=_("I accept the terms and place a binding order"),
+        error_messages={"required": _("Tick the box to accept the terms before you place the order.")},
+    )
 
     def __init__(self, *args, order, **kwargs):
         self.order = order
         super().__init__(*args, **kwargs)
+        self.fields["terms"].queryset = TermsVersion.objects.published()
 
     def clean_token(self):
         if self.cleaned_data["token"] != self.order.token:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -345,6 +345,62 @@ class Cart(models.Model):
         return f"{self.account} / {self.contact}"
 
 
+class TermsVersionQuerySet(models.QuerySet):
+    def published(self, now=None):
+        return self.filter(published_at__isnull=False, published_at__lte=now or timezone.now())
+
+    def current(self, language: str, now=None) -> "TermsVersion | None":
+        """The latest published terms in `language`, else the latest in English: one query."""
+        preferred = ExpressionWrapper(Q(language=language), output_field=BooleanField())
+        return (
+            self.published(now)
+            .filter(language__in={language, settings.LANGUAGE_CODE})
+            .annotate(preferred=preferred)
+            .order_by("-preferred", "-published_at", "-pk")
+            .first()
+        )
+
+
+class TermsVersion(models.Model):
+    """The conditions a service order is placed under. Published terms never change: new terms are a new version."""
+
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    version = models.CharField(_("version"), max_length=32, help_text=_('For example "2026-12".'))
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), help_text=_("Plain text; an empty line starts a new paragraph."))
+    published_at = models.DateTimeField(
+        _("published"),
+        null=True,
+        blank=True,
+        help_text=_("From this time on, orders are placed under these terms. Once set, the terms cannot be changed."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TermsVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("terms version")
+        verbose_name_plural = _("terms versions")
+        ordering = ["language", "-published_at", "-id"]
+        constraints = [models.UniqueConstraint("language", "version", name="terms_version_unique_per_language")]
+
+    def __str__(self):
+        return f"{self.version} ({self.language})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
 class ServiceOrderQuerySet(models.QuerySet):
     def visible_to(self, account):
         """The account's service orders, drafts included: the contact reviews a draft before placing it."""
@@ -398,6 +454,18 @@ class ServiceOrder(models.Model):
     )
     receipt_released_at = models.DateTimeField(_("receipt e-mail released"), null=True, blank=True, editable=False)
     receipt_pdf = models.FileField(_("receipt (PDF)"), upload_to=receipt_pdf_path, blank=True, editable=False)
+    # What the contact accepted in placing it: recorded by `service_order_place`, never changed afterwards.
+    terms = models.ForeignKey(
+        TermsVersion,
+        verbose_name=_("terms version"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    terms_accepted_by_name = models.CharField(_("terms accepted by"), max_length=300, blank=True, editable=False)
+    terms_accepted_at = models.DateTimeField(_("terms accepted"), null=True, blank=True, editable=False)
 
     objects = ServiceOrderQuerySet.as_manager()
 

@@ -111,7 +111,7 @@ def quotes_from_lines(lines: QuerySet[QuoteLine]) -> list[Quote]:
 
 
 def service_order_for_account(*, account: CompanyAccount, pk: int) -> ServiceOrder:
-    order = get_object_or_404(ServiceOrder.objects.visible_to(account).select_related("placed_by"), pk=pk)
+    order = get_object_or_404(ServiceOrder.objects.visible_to(account).select_related("placed_by", "terms"), pk=pk)
     order.quote_items = quotes_from_lines(QuoteLine.objects.filter(quote__service_orders=order))
     return order
 

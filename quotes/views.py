@@ -5,9 +5,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,7 @@ from billing_portal import documents, pdf
 from . import selectors, services
 from .documents import QUOTE_PDF, RECEIPT_PDF
 from .forms import AddToCartForm, AdminContactForm, CheckoutPaymentForm, DeclineForm, PlaceOrderForm, SaveAsDefaultForm
-from .models import Quote, ServiceOrder
+from .models import Quote, ServiceOrder, TermsVersion
 from .totals import quote_totals
 
 PAGE_SIZE = 50
@@ -293,11 +293,25 @@ def _started_from(order: ServiceOrder) -> dict:
 
 
 def _render_review(request, order, form):
+    account = request.account
     closed = [quote for quote in order.quote_items if not quote.is_open]
+    today = timezone.localdate()  # the account's zone: see billing_contact_required
     return render(
         request,
         "quotes/order_review.html",
-        {"account": request.account, "order": order, "form": form, "closed": closed, "started": _started_from(order)},
+        {
+            "account": account,
+            "order": order,
+            "form": form,
+            "closed": closed,
+            "started": _started_from(order),
+            "terms": TermsVersion.objects.current(get_language()),
+            "po_expired": services.po_expired(account, today),
+            "po_expires_soon": services.po_expires_soon(account, today),
+            "po_url": reverse("accounts:purchase_order")
+            + "?"
+            + urlencode({"next": reverse("quotes:order_review", kwargs={"pk": order.pk})}),
+        },
     )
 
 
@@ -310,7 +324,7 @@ def order_place(request, pk: int):
     form = PlaceOrderForm(request.POST, order=order)
     if form.is_valid():
         try:
-            placed = services.service_order_place(order=order, actor=request.user)
+            placed = services.service_order_place(order=order, actor=request.user, terms=form.cleaned_data["terms"])
         except services.QuoteError as error:
             form.add_error(None, str(error))
         else:

@@ -19,7 +19,7 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def portal(contact, account, django_capture_on_commit_callbacks):
+def portal(contact, account, terms, django_capture_on_commit_callbacks):
     """One account with a quote and an invoice in every state the portal shows, and the URLs of their pages."""
     contact.set_password(PASSWORD)
     contact.save(update_fields=["password"])
@@ -70,6 +70,7 @@ def portal(contact, account, django_capture_on_commit_callbacks):
     return {
         "password": PASSWORD,
         "contact": contact,
+        "account": account,
         "staff": staff,
         "reset": reset_path,
         "recipient": recipient,

@@ -82,7 +82,31 @@ def visit_contact_pages(page, base, portal):
     submit_main_form(page)
     yield "payment with errors"
     page.goto(base + portal["order_review"])
-    yield "order review"
+    yield "order review with the terms"
+    # Sent unticked, as a browser without JavaScript can.
+    page.locator("#place-order").evaluate(
+        "button => { button.disabled = false; button.removeAttribute('aria-disabled'); }"
+    )
+    submit_main_form(page)
+    assert page.locator("#id_accept.is-invalid").count() == 1
+    yield "order review: terms not accepted"
+    account = portal["account"]
+    account.po_number, account.po_expires_on = "PO-2026-0042", datetime.date.today() - datetime.timedelta(days=1)
+    account.save(update_fields=["po_number", "po_expires_on"])
+    page.goto(base + portal["order_review"])
+    assert page.locator("#po-expired").count() == 1
+    yield "order review: purchase order expired"
+    page.locator("#id_accept").check()
+    submit_main_form(page)
+    assert page.locator("#order-errors #po-link").count() == 1
+    yield "order review: refused for the purchase order"
+    account.po_expires_on = datetime.date.today() + datetime.timedelta(days=10)
+    account.save(update_fields=["po_expires_on"])
+    page.goto(base + portal["order_review"])
+    assert page.locator("#po-warning").count() == 1
+    yield "order review: purchase order expiring"
+    account.po_expires_on = None
+    account.save(update_fields=["po_expires_on"])
     page.goto(base + portal["confirmation"])
     yield "confirmation"
     page.goto(f"{base}/quotes/{portal['quotes']['open'].pk}/decline/")

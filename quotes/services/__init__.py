@@ -10,14 +10,27 @@ from `quotes.services`.
 from ._common import QuoteError, quote_link, quotes_currency
 from .cart import cart_add, cart_get_or_create, cart_remove
 from .expiry import quotes_expire_due, quotes_remind_due
-from .orders import service_order_draft_create, service_order_place
+from .orders import (
+    PO_EXPIRY_WARNING,
+    PurchaseOrderExpiredError,
+    TermsOutdatedError,
+    po_expired,
+    po_expires_soon,
+    service_order_draft_create,
+    service_order_place,
+)
 from .quotes import quote_decline, quote_submit, quote_withdraw
 
 __all__ = [
+    "PO_EXPIRY_WARNING",
+    "PurchaseOrderExpiredError",
     "QuoteError",
+    "TermsOutdatedError",
     "cart_add",
     "cart_get_or_create",
     "cart_remove",
+    "po_expired",
+    "po_expires_soon",
     "quote_decline",
     "quote_link",
     "quote_submit",

@@ -1,12 +1,13 @@
 """Service orders: the draft to review, placing it (every quote accepted, or none), admin contacts."""
 
 import copy
+import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditAction, audit_bulk, audit_record
@@ -23,6 +24,7 @@ from ..models import (
     QuoteState,
     SeatAssignment,
     ServiceOrder,
+    TermsVersion,
     lines_total,
 )
 from ..totals import quote_totals
@@ -113,8 +115,32 @@ def _already_placed(order: ServiceOrder, quotes: list[Quote]) -> ServiceOrder | 
     return None
 
 
-def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
-    """ "Place Service Order": accept every quote of the order, or none.
+# The order review warns this long before the account's purchase order expires.
+PO_EXPIRY_WARNING = datetime.timedelta(days=30)
+
+
+class TermsOutdatedError(QuoteError):
+    """Newer terms were published after the contact read the ones they accepted."""
+
+
+class PurchaseOrderExpiredError(QuoteError):
+    """The account's purchase order has expired: a new one first."""
+
+
+def po_expired(account: CompanyAccount, today: datetime.date) -> bool:
+    return account.po_expires_on is not None and account.po_expires_on < today
+
+
+def po_expires_soon(account: CompanyAccount, today: datetime.date) -> bool:
+    return account.po_expires_on is not None and today <= account.po_expires_on <= today + PO_EXPIRY_WARNING
+
+
+def service_order_place(*, order: ServiceOrder, actor: User, terms: TermsVersion | None = None) -> ServiceOrder:
+    """ "Place Service Order": accept every quote of the order, or none, under `terms`.
+
+    `terms` are the ones the contact read and accepted; they must still be the current ones in their
+    language. Without them (the demo, a placement outside the portal) the order is placed under the
+    current terms in the account's language.
 
     Placing an order that is already placed returns it unchanged, so a double click, a
     second tab or a resubmitted form all end on the same confirmation.
@@ -131,7 +157,12 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
         # Lock order everywhere: service order, then company account, then quotes by id. The account
         # lock is NO KEY UPDATE so that rows referencing the account (audit entries written by the
         # expiry while it holds quote locks) can still be inserted: no deadlock with the expiry.
-        CompanyAccount.objects.select_for_update(no_key=True).filter(pk=account.pk).values_list("pk", flat=True).get()
+        account.po_expires_on = (
+            CompanyAccount.objects.select_for_update(no_key=True)
+            .filter(pk=account.pk)
+            .values_list("po_expires_on", flat=True)
+            .get()
+        )
         quote_ids = sorted(locked.quotes.values_list("pk", flat=True))
         quotes = list(
             Quote.objects.select_for_update(of=("self",))
@@ -151,6 +182,22 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
             if earlier is not None:
                 return earlier
             raise _not_open_error(closed[0], now)
+        # The PO's expiry read under the account's lock: a PO renewed in another tab counts.
+        if po_expired(account, timezone.localdate(now, timezone=account.zone)):
+            raise PurchaseOrderExpiredError(
+                _("Your purchase order expired on %(date)s. Enter a new purchase order before placing this order.")
+                % {"date": formats.date_format(account.po_expires_on, "DATE_FORMAT")}
+            )
+        current = TermsVersion.objects.current(terms.language if terms else account.language, now)
+        if terms is None:
+            terms = current
+        elif current is None or current.pk != terms.pk:
+            raise TermsOutdatedError(
+                _(
+                    "New terms have been published since you opened this page."
+                    " Please read them and place the order again."
+                )
+            )
 
         lines = list(QuoteLine.objects.filter(quote__in=quotes).select_related("product").order_by("quote_id", "id"))
         for quote in quotes:
@@ -161,13 +208,24 @@ def service_order_place(*, order: ServiceOrder, actor: User) -> ServiceOrder:
         locked.placed_at = now
         locked.placed_by = actor
         locked.receipt_number = "R-" + locked.number.split("-", 1)[-1]
-        locked.save(update_fields=["state", "placed_at", "placed_by", "receipt_number", "subtotal", "tax", "total"])
+        locked.terms = terms
+        locked.terms_accepted_by_name = actor.get_full_name() or actor.username
+        locked.terms_accepted_at = now
+        locked.save(
+            update_fields=[
+                *("state", "placed_at", "placed_by", "receipt_number", "subtotal", "tax", "total"),
+                *("terms", "terms_accepted_by_name", "terms_accepted_at"),
+            ]
+        )
         audit_record(
             account=account,
             actor=actor,
             action=AuditAction.SERVICE_ORDER_PLACE,
             target=locked,
-            changes={"state": (ServiceOrder.State.DRAFT, ServiceOrder.State.PLACED)},
+            changes={
+                "state": (ServiceOrder.State.DRAFT, ServiceOrder.State.PLACED),
+                "terms": (None, str(terms) if terms else None),
+            },
         )
         for quote in quotes:
             quote.state = QuoteState.ACCEPTED

@@ -6,7 +6,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import CompanyAccountFactory
-from quotes.models import QUOTE_VALIDITY, Product, Quote, QuoteLine, QuoteState
+from quotes.models import QUOTE_VALIDITY, Product, Quote, QuoteLine, QuoteState, TermsVersion
 
 
 class ProductFactory(DjangoModelFactory):
@@ -54,3 +54,25 @@ def overdue(quote: Quote, *, by: timedelta = timedelta(minutes=1)) -> Quote:
     quote.expires_at = quote.submitted_at + QUOTE_VALIDITY
     quote.save(update_fields=["submitted_at", "expires_at"])
     return quote
+
+
+class TermsVersionFactory(DjangoModelFactory):
+    """Published terms; `published_at=None` for a draft."""
+
+    class Meta:
+        model = TermsVersion
+
+    language = "en"
+    version = factory.Sequence(lambda n: f"2027-{n:02d}")
+    title = factory.LazyAttribute(lambda t: "Geschäftsbedingungen" if t.language == "de" else "Terms of service")
+    text = "1. Placing a service order is binding.\n\n2. Invoices are due within 30 days."
+    published_at = factory.LazyFunction(timezone.now)
+
+
+def current_terms() -> dict[str, TermsVersion]:
+    """The current terms in English and German: the migration's, or new ones where a test emptied the tables."""
+    return {
+        language: TermsVersion.objects.published().filter(language=language).order_by("-published_at").first()
+        or TermsVersionFactory(language=language)
+        for language in ("en", "de")
+    }

@@ -1,7 +1,7 @@
 from post_office.models import Email
 
 from quotes import services
-from quotes.models import ServiceOrder
+from quotes.models import ServiceOrder, TermsVersion
 
 
 def emails_to(address: str) -> list[Email]:
@@ -17,3 +17,8 @@ def draft_order(*, account, contact, quotes, admin_email="pat@acme.example") -> 
         admin_email=admin_email,
         admin_phone="+14155550123",
     )
+
+
+def place_form(order: ServiceOrder, *, language: str = "en") -> dict:
+    """What the order review's form sends with the box ticked: the token and the terms it showed."""
+    return {"token": order.token, "terms": TermsVersion.objects.current(language).pk, "accept": "on"}

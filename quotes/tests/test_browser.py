@@ -15,13 +15,13 @@ from quotes.models import Quote, QuoteState, ServiceOrder
 from quotes.services import service_order_place
 
 from .factories import SubmittedQuoteFactory, overdue
-from .helpers import draft_order
+from .helpers import draft_order, place_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _fail_fast(page):
+def _fail_fast(page, terms):
     page.set_default_timeout(5000)
 
 
@@ -38,6 +38,7 @@ def place_through_payment(page):
     page.get_by_role("button", name="Save and Proceed to Service Order").click()
     assert page.get_by_role("heading", name=re.compile("Review your service order")).is_visible()
     expect(page.locator("#checkout-steps [aria-current=step]")).to_have_text("Service order")
+    page.get_by_label("I accept the terms and place a binding order").check()
     page.get_by_role("button", name="Place Service Order").click()
     page.wait_for_url("**/confirmation/")
 
@@ -127,7 +128,7 @@ def test_an_expired_quote_has_no_accept_button_and_a_forged_post_is_refused(
     place = page.request.post(
         f"{live_server.url}/quotes/orders/{order.pk}/place/",
         headers=headers,
-        form={"csrfmiddlewaretoken": token, "token": str(order.token)},
+        form={"csrfmiddlewaretoken": token, **place_form(order), "token": str(order.token)},
     )
     assert place.status == 200
     assert "has expired" in place.text()

@@ -2,7 +2,7 @@ import pytest
 
 from accounts import demo as accounts_demo
 from quotes import demo
-from quotes.models import AdminContact, Quote, QuoteState
+from quotes.models import AdminContact, Quote, QuoteState, ServiceOrder, TermsVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -33,3 +33,14 @@ def test_seeding_again_a_week_later_gives_the_demo_open_quotes_again():
     assert demo.seed(accounts_demo.seed()) == 3 * len(open_plan)
     assert Quote.objects.open().count() == 3 * len(open_plan)
     assert demo.seed(accounts_demo.seed()) == 0
+
+
+def test_it_seeds_terms_in_english_and_german_and_places_the_demo_orders_under_them():
+    TermsVersion.objects.all().delete()
+    demo.seed(accounts_demo.seed())
+    assert set(TermsVersion.objects.published().values_list("language", flat=True)) == {"en", "de"}
+    for order in ServiceOrder.objects.select_related("account", "terms"):
+        assert order.terms.language == order.account.language
+        assert order.terms_accepted_at == order.placed_at
+    demo.seed(accounts_demo.seed())
+    assert TermsVersion.objects.count() == 2

@@ -48,7 +48,7 @@ def static_root(tmp_path_factory):
 
 
 @pytest.fixture
-def setup_order():
+def setup_order(terms):
     contact = UserFactory(username="acme-billing", email="billing@acme.example")
     # The web server runs production settings, whose hashers do not include the tests' fast one.
     contact.password = PBKDF2PasswordHasher().encode(PASSWORD, "fault-test-salt", iterations=1000)
@@ -65,6 +65,8 @@ def open_review(browser: PortalBrowser, order: ServiceOrder) -> dict:
     return {
         "csrfmiddlewaretoken": browser.form_value(page, "csrfmiddlewaretoken"),
         "token": browser.form_value(page, "token"),
+        "terms": browser.form_value(page, "terms"),
+        "accept": "on",
     }
 
 

@@ -16,6 +16,18 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   });
 
+  // Buttons that wait for a box to be ticked (accepting the terms); the server refuses an unticked one too.
+  document.querySelectorAll("button[data-requires-check]").forEach((button) => {
+    const box = document.getElementById(button.dataset.requiresCheck);
+    if (!box) return;
+    const sync = () => {
+      button.disabled = !box.checked;
+      button.setAttribute("aria-disabled", String(!box.checked));
+    };
+    box.addEventListener("change", sync);
+    sync();
+  });
+
   // Buttons that must not be pressed twice (placing an order).
   document.querySelectorAll("form[data-once]").forEach((form) => {
     form.addEventListener("submit", () => {
