@@ -62,7 +62,9 @@ def test_a_german_account_sets_up_sepa_on_the_billing_page(signed_in_page, live_
     assert mandate.bic == "BYLADEM1001"
 
 
-def test_a_german_account_accepts_the_mandate_at_checkout_in_german(signed_in_page, live_server, contact, account):
+def test_a_german_account_accepts_the_mandate_at_checkout_in_german(
+    signed_in_page, live_server, contact, account, terms
+):
     _german_account(account, contact, "de")
     quote = SubmittedQuoteFactory(account=account)
     page = signed_in_page
@@ -82,6 +84,7 @@ def test_a_german_account_accepts_the_mandate_at_checkout_in_german(signed_in_pa
     page.locator("#id_sepa_iban").fill("DE02 1203 0000 0000 2020 51")
     page.locator("#id_sepa_mandate_accepted").check()
     page.get_by_role("button", name="Speichern und weiter zum Serviceauftrag").click()
+    page.get_by_label("Ich akzeptiere die Geschäftsbedingungen und erteile einen verbindlichen Auftrag").check()
     page.get_by_role("button", name="Serviceauftrag erteilen").click()
     page.wait_for_url("**/confirmation/")
     mandate = SepaMandate.objects.get()

@@ -115,9 +115,12 @@ def test_each_required_field_is_marked_and_required_for_assistive_technology(for
     for bound in form:
         if not bound.field.required or bound.is_hidden:
             continue
-        # A field's label, or the legend of a list of choices, carries the visible mark.
+        # A field's label (after the box of a checkbox), or the legend of a list of choices, carries the visible mark.
         label = re.search(
-            rf'<div id="div_id_{bound.html_name}"[^>]*>\s*(?:<fieldset>\s*)?<(label|legend)(.*?)</\1>', page, re.S
+            rf'<div id="div_id_{bound.html_name}"[^>]*>\s*(?:<fieldset>\s*)?(?:<input[^>]*>\s*)?'
+            r"<(label|legend)(.*?)</\1>",
+            page,
+            re.S,
         )
         assert label and '<span class="asteriskField">*</span>' in label.group(2), bound.name
         controls = re.findall(rf'<(?:input|select|textarea)[^>]*name="{bound.html_name}"[^>]*>', page)
