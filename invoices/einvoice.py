@@ -23,6 +23,9 @@ from accounts.tax import TaxCategory
 from .models import Invoice, InvoiceKind
 
 GUIDELINE = "urn:cen.eu:en16931:2017"
+# XRechnung 3.0, the German CIUS of EN 16931 in its CII syntax: what a German buyer's system asks for. It adds
+# to EN 16931 the seller's contact (BT-41 to BT-43) and both electronic addresses (BT-34, BT-49), given always.
+XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 SCHEMA = "FACTUR-X_EN16931"
 TYPE_CODES = {InvoiceKind.INVOICE: "380", InvoiceKind.CREDIT_NOTE: "381"}  # UNTDID 1001
 UNIT = "C62"  # one (UN/ECE Recommendation 20)
@@ -71,11 +74,11 @@ def _tax(target, invoice: Invoice, category: str, *, basis: Decimal | None = Non
         target.calculated_amount = tax
 
 
-def cii_document(invoice: Invoice, lines) -> Document:
+def cii_document(invoice: Invoice, lines, *, guideline: str = GUIDELINE) -> Document:
     sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
     category = invoice.tax_category or TaxCategory.VAT
     doc = Document()
-    doc.context.guideline_parameter.id = GUIDELINE
+    doc.context.guideline_parameter.id = guideline
     doc.header.id = invoice.number
     doc.header.type_code = TYPE_CODES[invoice.kind]
     doc.header.issue_date_time = invoice.issue_date
@@ -93,6 +96,9 @@ def cii_document(invoice: Invoice, lines) -> Document:
     seller.address.city_name = settings.SELLER_CITY
     seller.address.country_id = settings.SELLER_COUNTRY
     seller.electronic_address.uri_ID = ("EM", settings.SELLER_EMAIL)
+    seller.contact.department_name = "Corporate Account Services"
+    seller.contact.telephone.number = settings.SELLER_PHONE
+    seller.contact.email.address = settings.SELLER_EMAIL
     if settings.SELLER_VAT_ID and category != TaxCategory.NONE:
         seller.tax_registrations.add(TaxRegistration(id=("VA", settings.SELLER_VAT_ID)))
     buyer = agreement.buyer
@@ -102,6 +108,7 @@ def cii_document(invoice: Invoice, lines) -> Document:
     buyer.address.postcode = invoice.buyer_postal_code
     buyer.address.city_name = invoice.buyer_city
     buyer.address.country_id = invoice.buyer_country
+    buyer.electronic_address.uri_ID = ("EM", invoice.account.billing_contact.email)
     if invoice.buyer_vat_id and category != TaxCategory.NONE:
         buyer.tax_registrations.add(TaxRegistration(id=("VA", invoice.buyer_vat_id)))
 
@@ -165,11 +172,16 @@ def _note(text: str) -> IncludedNote:
     return note
 
 
-def cii_xml(invoice: Invoice) -> bytes:
+def cii_xml(invoice: Invoice, *, guideline: str = GUIDELINE) -> bytes:
     """The invoice's CII XML (Factur-X EN 16931 profile), checked against the schema factur-x ships."""
-    xml = cii_document(invoice, list(invoice.lines.all())).serialize(schema=SCHEMA)
+    xml = cii_document(invoice, list(invoice.lines.all()), guideline=guideline).serialize(schema=SCHEMA)
     facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
     return xml
+
+
+def download_xml(invoice: Invoice) -> bytes:
+    """The XML a buyer downloads: XRechnung for a buyer in Germany, plain EN 16931 for everyone else."""
+    return cii_xml(invoice, guideline=XRECHNUNG if invoice.buyer_country == "DE" else GUIDELINE)
 
 
 def factur_x_pdf(invoice: Invoice, pdf: bytes, *, language: str) -> bytes:

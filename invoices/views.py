@@ -8,7 +8,7 @@ from billing_portal import documents, pdf
 
 from . import selectors
 from .documents import INVOICE_PDF
-from .einvoice import cii_xml
+from .einvoice import download_xml
 from .models import Invoice
 
 
@@ -58,9 +58,12 @@ def invoice_pdf(request, pk: int):
 def invoice_xml(request, pk: int):
     """The e-invoice alone: the CII XML (EN 16931) that the PDF carries, for an accounts-payable system."""
     invoice = get_object_or_404(
-        Invoice.objects.visible_to(request.account).select_related("corrects").prefetch_related("lines"), pk=pk
+        Invoice.objects.visible_to(request.account)
+        .select_related("corrects", "account__billing_contact")
+        .prefetch_related("lines"),
+        pk=pk,
     )
-    response = HttpResponse(cii_xml(invoice), content_type="application/xml")
+    response = HttpResponse(download_xml(invoice), content_type="application/xml")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=invoice.xml_filename)
     response["Cache-Control"] = "private, no-store"
     return response

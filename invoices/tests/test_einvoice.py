@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from accounts.tests.factories import CompanyAccountFactory
 from invoices import services
 from invoices.documents import INVOICE_PDF
-from invoices.einvoice import cii_xml
+from invoices.einvoice import cii_xml, download_xml
 from invoices.tests.factories import draft_with_lines
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +213,22 @@ def test_an_ach_debit_is_code_3_without_a_mandate(account, staff):
     tree = etree.fromstring(cii_xml(_issue(account, staff)))
     assert _one(tree, "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == "3"
     assert not _text(tree, "//ram:DirectDebitMandateID") and not _text(tree, "//ram:CreditorReferenceID")
+
+
+def test_a_german_buyer_downloads_xrechnung(german_account, staff, settings):
+    invoice = _issue(german_account, staff)
+    xml = download_xml(invoice)  # what invoices:xml serves
+    assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    tree = etree.fromstring(xml)
+    assert _one(tree, "//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID") == (
+        "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+    )
+    contact = "//ram:SellerTradeParty/ram:DefinedTradeContact/"
+    assert _one(tree, contact + "ram:TelephoneUniversalCommunication/ram:CompleteNumber") == settings.SELLER_PHONE
+    assert _one(tree, contact + "ram:EmailURIUniversalCommunication/ram:URIID") == settings.SELLER_EMAIL
+    assert (
+        _one(tree, "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID")
+        == german_account.billing_contact.email
+    )
+    # The Factur-X PDF keeps the plain EN 16931 guideline that its profile names.
+    assert b"xrechnung" not in cii_xml(invoice)

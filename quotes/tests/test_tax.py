@@ -178,3 +178,23 @@ def test_the_order_confirmation_shows_the_tax_line(contact_client, account):
     page = contact_client.get(reverse("quotes:order_confirmation", kwargs={"pk": order.pk})).content.decode()
     assert "VAT 19 %" in page and "119.00" in page
     assert ServiceOrder.objects.get(pk=order.pk).total == Decimal("119.00")
+
+
+def test_the_receipt_names_the_accounts_vat_id(account):
+    import io
+
+    from pypdf import PdfReader
+
+    from quotes.documents import RECEIPT_PDF
+
+    account.country, account.currency, account.vat_id = "FR", "EUR", "FR40303265045"
+    account.save()
+    quote = SubmittedQuoteFactory(account=account)
+    order = service_order_place(
+        order=draft_order(account=account, contact=account.billing_contact, quotes=[quote]),
+        actor=account.billing_contact,
+    )
+    text = PdfReader(io.BytesIO(RECEIPT_PDF.render(order))).pages[0].extract_text()
+    assert "Your VAT ID" in text and "FR40303265045" in text
+    assert "Reverse charge: tax to be paid by the recipient" in text
+    assert "Your VAT ID: FR40303265045" in Email.objects.get(pk=order.receipt_email_id).message
