@@ -394,6 +394,8 @@ def billing_contact_edit(request):
 
     "Change" on that page brings the form back as it was filled in.
     """
+    # The floor below counts from here: the form's checks differ by User ID too, not only the service's.
+    started = time.monotonic()
     form = BillingContactForm(request.POST or None, current_contact=request.user)
     step = request.POST.get("step")
     if request.method == "POST" and step != "change" and form.is_valid():
@@ -411,7 +413,6 @@ def billing_contact_edit(request):
                 },
             )
         if _within_limit(request, form, "billing-contact-invite"):
-            started = time.monotonic()
             try:
                 services.billing_contact_invite(account=request.account, actor=request.user, **data)
             except services.AccountError as error:
