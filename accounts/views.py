@@ -128,6 +128,12 @@ def baseline(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@billing_contact_required
+def frame(request):
+    """The portal's frame around an empty page: what every signed-in page costs before its own content."""
+    return render(request, "accounts/frame.html")
+
+
 @require_POST
 @billing_contact_required
 def account_switch(request):

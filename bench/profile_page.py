@@ -19,7 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import bench_env, setup_django
 
-DEFAULT_PATHS = ["/_baseline/", "/quotes/", "/quotes/{quote}/", "/quotes/cart/", "/invoices/", "/invoices/{invoice}/"]
+DEFAULT_PATHS = [
+    "/_baseline/",
+    "/_frame/",
+    "/quotes/",
+    "/quotes/{quote}/",
+    "/quotes/cart/",
+    "/invoices/",
+    "/invoices/{invoice}/",
+]
 
 
 def main() -> None:

@@ -43,10 +43,11 @@ from bench.common import BASE_DIR, BENCH_DB, VAR, bench_env, setup_django
 from billing_portal import processes
 
 HOST = "127.0.0.1"
-PAGES = ["sign-in", "quotes-open", "quote-review", "cart", "invoices", "invoice-detail", "invoice-pdf"]
+PAGES = ["sign-in", "frame", "quotes-open", "quote-review", "cart", "invoices", "invoice-detail", "invoice-pdf"]
 LABELS = {
     "baseline": "Baseline (/_baseline/)",
     "sign-in": "Sign-in page",
+    "frame": "Frame (/_frame/, empty page)",
     "quotes-open": "Quotes (Open)",
     "quote-review": "Quote review",
     "cart": "Cart",
@@ -54,7 +55,7 @@ LABELS = {
     "invoice-detail": "Invoice detail",
     "invoice-pdf": "Stored PDF download",
 }
-GOAL_RATIO, GOAL_P99, GOAL_PLACE_P99, GOAL_EXPIRY, GOAL_RSS = 0.6, 50.0, 100.0, 2.0, 150.0
+GOAL_RATIO, GOAL_FRAME_RATIO, GOAL_P99, GOAL_PLACE_P99, GOAL_EXPIRY, GOAL_RSS = 0.6, 0.85, 50.0, 100.0, 2.0, 150.0
 PROCESSES: list[subprocess.Popen] = []
 
 
@@ -233,6 +234,7 @@ def page_targets(port: int, contacts, password: str) -> dict[str, list[tuple[str
         document_ensure(INVOICE_PDF, pk=invoice.pk)  # the page measured is the stored-PDF download
         targets["baseline"].append(("/_baseline/", cookie))
         targets["sign-in"].append(("/", ""))
+        targets["frame"].append(("/_frame/", cookie))
         targets["quotes-open"].append(("/quotes/", cookie))
         targets["quote-review"].append((f"/quotes/{quote.pk}/", cookie))
         targets["cart"].append(("/quotes/cart/", cookie))
@@ -720,17 +722,18 @@ def table(result: dict, args) -> str:
     ]
     for row in rows:
         ratio = row["rps"] / base
+        goal_ratio = GOAL_FRAME_RATIO if row["page"] == "frame" else GOAL_RATIO
         goal = (
             "(the floor)"
             if row["page"] == "baseline"
             else (
                 "met"
-                if ratio >= GOAL_RATIO and row["p99"] < GOAL_P99
+                if ratio >= goal_ratio and row["p99"] < GOAL_P99
                 else "MISSED: "
                 + ", ".join(
                     part
                     for part in (
-                        f"ratio {ratio:.2f} < {GOAL_RATIO}" if ratio < GOAL_RATIO else "",
+                        f"ratio {ratio:.2f} < {goal_ratio}" if ratio < goal_ratio else "",
                         f"p99 {row['p99']:.0f} ms ≥ {GOAL_P99:.0f}" if row["p99"] >= GOAL_P99 else "",
                     )
                     if part

@@ -26,7 +26,8 @@ else:
 # Production fails closed: no address, database or broker is guessed. `make run` sets the first
 # two (an embedded PostgreSQL); development without REDIS_URL uses a file-system broker.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000") if DEBUG else env("PORTAL_URL")
-# A trivial signed-in page at /_baseline/ for load measurements (bench/); off in production.
+# A trivial signed-in page at /_baseline/ and the empty portal frame at /_frame/, for load measurements
+# (bench/); off in production.
 BASELINE_VIEW_ENABLED = env.bool("BASELINE_VIEW_ENABLED", False)
 
 # Apps ---------------------------------------------------------------------
