@@ -559,10 +559,10 @@ def single_run(args, env: dict) -> dict:
     static = static_check(port)
     log(f"Static: {static}")
     rows = [measure_page(name, [port], targets[name], args, args.workers) for name in ["baseline", *PAGES]]
-    place = measure_place_order([port], args)
+    place = None if args.pages_only else measure_place_order([port], args)
     rss = worker_rss_mb(master)
     stop(master)
-    expiry = measure_expiry(args.expiry_rounds)
+    expiry = None if args.pages_only else measure_expiry(args.expiry_rounds)
     return {
         "rows": rows,
         "place": place,
@@ -745,24 +745,25 @@ def table(result: dict, args) -> str:
             f"{fmt(row['half_rate'], 0)}/s | {fmt(row['p50'])} | "
             f"{fmt(row['p95'])} | {fmt(row['p99'])} | {row['errors']} | {goal} |"
         )
-    place = result["place"]
-    out.append(
-        f"| Place Service Order, {place['contacts']} contacts at once ×{place['rounds']} (HTTP POST) | – | – | – | "
-        f"burst | {fmt(place['burst_p50'])} | – | {fmt(place['burst_p99'])} | 0 | "
-        f"{'met' if place['burst_p99'] < GOAL_PLACE_P99 else 'MISSED: p99 ≥ 100 ms'} |"
-    )
-    out.append(
-        f"| Place Service Order, {place['contacts']} contacts within 2 s (HTTP POST) | – | – | – | "
-        f"{place['contacts'] / 2:.0f}/s | {fmt(place['spread_p50'])} | – | {fmt(place['spread_p99'])} | 0 | "
-        f"{'met' if place['spread_p99'] < GOAL_PLACE_P99 else 'MISSED: p99 ≥ 100 ms'} |"
-    )
-    expiry = result["expiry"]
-    out.append(
-        f"| Expiry service, {expiry['rows']:,} due quotes (best of {expiry['rounds']}) | – | "
-        f"{expiry['task_s']:.2f} s | "
-        f"{expiry['ratio']:.2f} × plain UPDATE ({expiry['plain_s']:.2f} s) | – | – | – | – | 0 | "
-        f"{'met' if expiry['ratio'] <= GOAL_EXPIRY else 'MISSED: > 2×'} |"
-    )
+    place, expiry = result["place"], result["expiry"]
+    if place:
+        out.append(
+            f"| Place Service Order, {place['contacts']} contacts at once ×{place['rounds']} (HTTP POST) | – | – | – | "
+            f"burst | {fmt(place['burst_p50'])} | – | {fmt(place['burst_p99'])} | 0 | "
+            f"{'met' if place['burst_p99'] < GOAL_PLACE_P99 else 'MISSED: p99 ≥ 100 ms'} |"
+        )
+        out.append(
+            f"| Place Service Order, {place['contacts']} contacts within 2 s (HTTP POST) | – | – | – | "
+            f"{place['contacts'] / 2:.0f}/s | {fmt(place['spread_p50'])} | – | {fmt(place['spread_p99'])} | 0 | "
+            f"{'met' if place['spread_p99'] < GOAL_PLACE_P99 else 'MISSED: p99 ≥ 100 ms'} |"
+        )
+    if expiry:
+        out.append(
+            f"| Expiry service, {expiry['rows']:,} due quotes (best of {expiry['rounds']}) | – | "
+            f"{expiry['task_s']:.2f} s | "
+            f"{expiry['ratio']:.2f} × plain UPDATE ({expiry['plain_s']:.2f} s) | – | – | – | – | 0 | "
+            f"{'met' if expiry['ratio'] <= GOAL_EXPIRY else 'MISSED: > 2×'} |"
+        )
     rss = result["rss"]
     out.append("")
     out.append(
@@ -823,6 +824,7 @@ def main() -> None:
     parser.add_argument("--celery-timeout", type=float, default=300)
     parser.add_argument("--scale-out", action="store_true", help="also run the scale-out check")
     parser.add_argument("--only-scale-out", action="store_true")
+    parser.add_argument("--pages-only", action="store_true", help="only the pages: no orders placed, no expiry")
     args = parser.parse_args()
     args.duration = min(args.duration, 60)
 
