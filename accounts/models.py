@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -107,18 +108,29 @@ class BillingInterval(models.TextChoices):
     ANNUAL = "annual", _("Annual")
 
 
+@functools.cache
+def available_time_zones() -> frozenset[str]:
+    """The installed IANA zones. Listing them reads every zone file, so once per process: they change only
+    with the installed time zone data, which a deployment restarts the processes for."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name.replace("_", " ")) for name in sorted(available_time_zones())]
 
 
+@functools.cache
 def country_time_zone(country: str) -> str:
-    """The main time zone of a country: that of its example landline number (phonenumbers' data), else UTC."""
+    """The main time zone of a country: that of its example landline number (phonenumbers' data), else UTC.
+
+    Asked on every signed-in page (the account's zone); it depends on installed data only, so it is kept.
+    """
     try:
         example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.FIXED_LINE)
     except Exception:
         example = None
     zones = phonenumber_time_zones.time_zones_for_geographical_number(example) if example else ()
-    return next((zone for zone in zones if zone in zoneinfo.available_timezones()), "UTC")
+    return next((zone for zone in zones if zone in available_time_zones()), "UTC")
 
 
 # A purchase order is flagged on the Billing page, and its billing contact reminded once, this long before it expires.

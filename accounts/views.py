@@ -128,6 +128,12 @@ def baseline(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@billing_contact_required
+def frame(request):
+    """The portal's frame around an empty page: what every signed-in page costs before its own content."""
+    return render(request, "accounts/frame.html")
+
+
 @require_POST
 @billing_contact_required
 def account_switch(request):
@@ -174,7 +180,7 @@ def _billing_page(request, *, recipient_form: InvoiceRecipientForm):
     )
 
 
-@billing_contact_required
+@billing_contact_required(account_details=True)
 def billing(request):
     return _billing_page(request, recipient_form=InvoiceRecipientForm())
 
@@ -202,7 +208,7 @@ def _next_url(request) -> str:
 
 
 @sensitive_post_parameters()
-@billing_contact_required
+@billing_contact_required(account_details=True)
 def payment_method_edit(request):
     form = PaymentMethodForm(request.POST or None, account=request.account)
     return _edit(
@@ -277,7 +283,7 @@ def vat_id_edit(request):
 
 
 @require_POST
-@billing_contact_required
+@billing_contact_required(account_details=True)
 def recipient_add(request):
     """Added from the Billing page's own form; an address it refuses is shown there, at the field."""
     form = InvoiceRecipientForm(request.POST)

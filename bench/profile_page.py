@@ -1,14 +1,18 @@
 """Where a page's time goes, in-process: the same request repeated through Django's full stack
 (middleware, session, view, template) with production settings on the seeded bench database.
 
-    .venv/bin/python bench/profile_page.py [--path /quotes/] [--repeat 300] [--profile]
+    .venv/bin/python bench/profile_page.py [--path /quotes/] [--repeat 300] [--profile] [--split]
 
 Prints milliseconds per request (and per page for each path given) so that a change to a view or
 a template can be measured in seconds, without gunicorn and wrk; `--profile` adds the functions
-that take the most time (cProfile, cumulative). Signs in one contact of the bench data.
+that take the most time (cProfile, cumulative); `--split` divides each request's time into SQL (the
+queries, wherever they run), template (rendering, its queries excluded), view (the view and its
+decorators, template and queries excluded) and middleware (the rest: middleware, request handling
+and the test client's own work). Signs in one contact of the bench data.
 """
 
 import argparse
+import contextlib
 import cProfile
 import pstats
 import sys
@@ -19,7 +23,79 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import bench_env, setup_django
 
-DEFAULT_PATHS = ["/_baseline/", "/quotes/", "/quotes/{quote}/", "/quotes/cart/", "/invoices/", "/invoices/{invoice}/"]
+DEFAULT_PATHS = [
+    "/_baseline/",
+    "/_frame/",
+    "/quotes/",
+    "/quotes/{quote}/",
+    "/quotes/cart/",
+    "/invoices/",
+    "/invoices/{invoice}/",
+]
+
+
+class Split:
+    """Wall time per part of a request: SQL, template rendering, the view, and the rest (middleware)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.totals = {"sql": 0.0, "template": 0.0, "view": 0.0}
+        self.queries = 0
+        self.stack: list[list] = []  # [part, started, time of nested parts]
+
+    def _enter(self, part: str) -> None:
+        self.stack.append([part, time.perf_counter(), 0.0])
+
+    def _leave(self) -> None:
+        part, started, nested = self.stack.pop()
+        spent = time.perf_counter() - started
+        self.totals[part] += spent - nested
+        if self.stack:
+            self.stack[-1][2] += spent
+
+    def _timed(self, part: str, function):
+        def timed(*args, **kwargs):
+            self._enter(part)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self._leave()
+
+        return timed
+
+    def __enter__(self):
+        from django.core.handlers.base import BaseHandler
+        from django.db import connection
+        from django.template.backends.django import Template
+
+        self.patched = [(BaseHandler, "_get_response"), (Template, "render")]
+        self.originals = [getattr(owner, name) for owner, name in self.patched]
+        BaseHandler._get_response = self._timed("view", BaseHandler._get_response)
+        Template.render = self._timed("template", Template.render)
+        self.client.handler._middleware_chain = None  # rebuilt around the timed _get_response
+
+        def sql(execute, *args):
+            self.queries += 1
+            return self._timed("sql", execute)(*args)
+
+        self.sql_wrapper = connection.execute_wrapper(sql)
+        self.sql_wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.sql_wrapper.__exit__(*exc)
+        for (owner, name), original in zip(self.patched, self.originals, strict=True):
+            setattr(owner, name, original)
+        self.client.handler._middleware_chain = None
+
+    def report(self, elapsed_ms: float, repeat: int) -> str:
+        parts = {name: seconds * 1000 / repeat for name, seconds in self.totals.items()}
+        parts["middleware"] = elapsed_ms - sum(parts.values())
+        return "\n".join(
+            f"    {name:<11} {parts[name]:6.2f} ms  {parts[name] / elapsed_ms:5.1%}"
+            + (f"  ({self.queries / repeat:.0f} queries)" if name == "sql" else "")
+            for name in ("middleware", "sql", "view", "template")
+        )
 
 
 def main() -> None:
@@ -28,6 +104,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime, ...")
+    parser.add_argument("--split", action="store_true", help="time in middleware, SQL, view and template")
     args = parser.parse_args()
     setup_django({**bench_env(), "ALLOWED_HOSTS": "testserver"})
 
@@ -54,15 +131,19 @@ def main() -> None:
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
         profiler = cProfile.Profile() if args.profile else None
+        split = Split(client) if args.split else contextlib.nullcontext()
         start = time.perf_counter()
         if profiler:
             profiler.enable()
-        for _request in range(args.repeat):
-            client.get(path)
+        with split:
+            for _request in range(args.repeat):
+                client.get(path)
         if profiler:
             profiler.disable()
         elapsed = (time.perf_counter() - start) / args.repeat * 1000
         print(f"{path:<28} {elapsed:7.2f} ms per request ({len(response.content):,} bytes)")
+        if args.split:
+            print(split.report(elapsed, args.repeat))
         if profiler:
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(35)
 

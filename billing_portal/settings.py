@@ -26,7 +26,8 @@ else:
 # Production fails closed: no address, database or broker is guessed. `make run` sets the first
 # two (an embedded PostgreSQL); development without REDIS_URL uses a file-system broker.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000") if DEBUG else env("PORTAL_URL")
-# A trivial signed-in page at /_baseline/ for load measurements (bench/); off in production.
+# A trivial signed-in page at /_baseline/ and the empty portal frame at /_frame/, for load measurements
+# (bench/); off in production.
 BASELINE_VIEW_ENABLED = env.bool("BASELINE_VIEW_ENABLED", False)
 
 # Apps ---------------------------------------------------------------------
@@ -108,9 +109,25 @@ DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_S
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="") if DEBUG else env("REDIS_URL")
-# Redis is only Celery's broker: nothing a request needs (sessions, lock-outs, e-mails) lives there,
-# so the portal keeps working, and loses nothing, while Redis is down.
+# Redis is Celery's broker and a cache of the sessions: nothing a request needs (sessions, lock-outs,
+# e-mails) lives only there, so the portal keeps working, and loses nothing, while Redis is down.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
+    # Sessions are read from Redis and written to PostgreSQL and Redis (cached_db): no database read
+    # per request. Unreachable, the cache is a miss after the socket timeout (billing_portal.cache).
+    CACHES["sessions"] = {
+        "BACKEND": "billing_portal.cache.RedisCacheOrMiss",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "portal",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
+else:
+    # Development without Redis: a per-process cache would not be shared by the web and worker
+    # processes, and the database cache costs the same read as the session table, so sessions are
+    # read from PostgreSQL.
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 STORAGES = {
     "default": {"BACKEND": env("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
@@ -143,7 +160,6 @@ LOGIN_REDIRECT_URL = "quotes:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True

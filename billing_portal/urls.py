@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import baseline
+from accounts.views import baseline, frame
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,4 +12,4 @@ urlpatterns = [
 ]
 
 if settings.BASELINE_VIEW_ENABLED:
-    urlpatterns.insert(0, path("_baseline/", baseline, name="baseline"))
+    urlpatterns[:0] = [path("_baseline/", baseline, name="baseline"), path("_frame/", frame, name="frame")]

@@ -258,7 +258,7 @@ def _checkout(request, *, quotes: list[Quote], from_cart: bool):
 
 
 @sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
-@billing_contact_required
+@billing_contact_required(account_details=True)
 def quote_checkout(request, pk: int):
     quotes = list(Quote.objects.visible_to(request.account).filter(pk=pk).with_totals())
     if not quotes:
@@ -267,7 +267,7 @@ def quote_checkout(request, pk: int):
 
 
 @sensitive_post_parameters()  # card, bank account, address, admin contact: all of it
-@billing_contact_required
+@billing_contact_required(account_details=True)
 def cart_checkout(request):
     quotes = list(selectors.cart_quote_queryset(account=request.account, contact=request.user).with_totals())
     if refused := _cart_refused(request, quotes):

@@ -100,6 +100,7 @@ def test_the_admin_refuses_a_billing_contact(contact_client):
 
 
 @pytest.mark.django_db
-def test_the_baseline_page_is_off_unless_enabled(contact_client):
+def test_the_baseline_and_frame_pages_are_off_unless_enabled(contact_client):
     assert settings.BASELINE_VIEW_ENABLED is False
     assert contact_client.get("/_baseline/").status_code == 404
+    assert contact_client.get("/_frame/").status_code == 404

@@ -1,6 +1,7 @@
 """Times in the account's time zone, with the zone named."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.urls import reverse
@@ -81,3 +82,17 @@ def test_the_receipt_pdf_and_email_show_times_in_the_accounts_zone(account, cont
     assert "UTC" not in text
     receipt = Email.objects.get(pk=order.receipt_email_id)
     assert shown in receipt.message and "UTC" not in receipt.message
+
+
+def test_a_signed_in_page_does_not_read_the_zone_files_again(contact_client, account, monkeypatch):
+    # The account's zone is asked on every signed-in page; listing the installed zones reads ~600 files.
+    account.country, account.time_zone = "DE", ""
+    account.save()
+    assert contact_client.get(reverse("quotes:list")).status_code == 200
+    listed = []
+    real = zoneinfo.available_timezones
+    monkeypatch.setattr(zoneinfo, "available_timezones", lambda: listed.append(1) or real())
+    for _ in range(3):
+        assert contact_client.get(reverse("quotes:list")).status_code == 200
+    assert listed == []
+    assert str(account.zone) == "Europe/Berlin"

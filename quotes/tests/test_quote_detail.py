@@ -68,5 +68,5 @@ def test_an_accepted_quote_shows_its_service_order(contact_client, account, cont
 
 def test_its_query_count_is_fixed(contact_client, account, django_assert_num_queries):
     quote = SubmittedQuoteFactory(account=account, lines=[(None, 1, Decimal("1"))] * 30)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         contact_client.get(url(quote))

@@ -1,0 +1,45 @@
+"""The sessions' cache in Redis, which a request never depends on: unreachable, a read is a miss and a write is skipped.
+
+Sessions use Django's `cached_db` backend: every session is written to PostgreSQL and to this cache, and
+read from the cache first. While Redis is down or hangs, reads fall back to PostgreSQL and nothing is
+lost: after one failure (at most the socket timeout) a process leaves Redis alone for RETRY_AFTER
+seconds, so that a hung Redis does not cost every request a timeout.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER = 5.0
+
+
+class RedisCacheOrMiss(RedisCache):
+    unreachable_until = 0.0  # per process: monotonic time before which Redis is not tried
+
+    def _or_miss(self, operation, miss, *args):
+        if time.monotonic() < RedisCacheOrMiss.unreachable_until:
+            return miss
+        try:
+            return getattr(super(), operation)(*args)
+        except UNREACHABLE as error:
+            RedisCacheOrMiss.unreachable_until = time.monotonic() + RETRY_AFTER
+            logger.warning("Redis cache unreachable on %s (%s): using the database", operation, type(error).__name__)
+            return miss
+
+    def get(self, key, default=None, version=None):
+        return self._or_miss("get", default, key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._or_miss("set", None, key, value, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._or_miss("delete", False, key, version)
+
+    def has_key(self, key, version=None):
+        return self._or_miss("has_key", False, key, version)
