@@ -414,14 +414,16 @@ def place_orders(ports: list[int], orders: list[dict], *, spread_seconds: float 
         port = ports[i % len(ports)]
         cookies = {"sessionid": item["session"], "csrftoken": csrf}
         status, _c, html = http("GET", port, f"/quotes/orders/{item['order'].pk}/", cookies=cookies)  # the review page
-        if status != 200 or "Place Service Order" not in html:
-            raise RuntimeError(f"review page of order {item['order'].pk}: HTTP {status}")
-        prepared.append((port, item["order"], cookies))
+        terms = re.search(r'name="terms" value="(\d+)"', html)
+        placeable = f"/quotes/orders/{item['order'].pk}/place/" in html  # the form, in whatever language
+        if status != 200 or not placeable or terms is None:
+            raise RuntimeError(f"review page of order {item['order'].pk}: HTTP {status}, terms shown: {bool(terms)}")
+        prepared.append((port, item["order"], cookies, terms.group(1)))
     latencies: list[float] = []
     failures: list[str] = []
     barrier = threading.Barrier(len(prepared))
 
-    def post(index: int, port: int, order, cookies) -> None:
+    def post(index: int, port: int, order, cookies, terms: str) -> None:
         barrier.wait()
         if spread_seconds:
             time.sleep(spread_seconds * index / len(prepared))
@@ -431,7 +433,13 @@ def place_orders(ports: list[int], orders: list[dict], *, spread_seconds: float 
             port,
             f"/quotes/orders/{order.pk}/place/",
             cookies=cookies,
-            form={"csrfmiddlewaretoken": cookies["csrftoken"], "token": str(order.token)},
+            # The contact ticks "I accept the terms and place a binding order" for the version shown.
+            form={
+                "csrfmiddlewaretoken": cookies["csrftoken"],
+                "token": str(order.token),
+                "terms": terms,
+                "accept": "on",
+            },
         )
         latencies.append((time.perf_counter() - start) * 1000)
         if status != 302 or "confirmation" not in set_cookies.get("__location", ""):

@@ -216,6 +216,8 @@ def seed(scale: float) -> dict[str, int]:
         for i in range(1, n_accounts + 1):
             us = i % 2 == 0
             method = methods[i % 4]
+            if not us and method in (PaymentMethod.DIRECT_DEBIT, PaymentMethod.CHECK):
+                method = PaymentMethod.WIRE  # ACH and checks are for US accounts; SEPA needs a signed mandate
             row = {
                 "number": f"CA-{i:06d}",
                 "name": f"Bench Company {i:04d} {'Inc.' if us else 'GmbH'}",
@@ -418,6 +420,11 @@ def seed(scale: float) -> dict[str, int]:
                     "account_id": account["id"],
                     "currency": account["currency"],
                     "tax_rate": tax_rate,
+                    "tax_category": "O" if account["country"] == "US" else "S",
+                    "buyer_street": account["address_line1"],
+                    "buyer_postal_code": account["postal_code"],
+                    "buyer_city": account["city"],
+                    "buyer_country": account["country"],
                     "subtotal": subtotal,
                     "tax": tax,
                     "total": subtotal + tax,
