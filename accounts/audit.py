@@ -45,6 +45,8 @@ class AuditAction(models.TextChoices):
     QUOTE_WITHDRAW = "quote_withdraw"
     QUOTE_DECLINE = "quote_decline"
     QUOTE_ACCEPT = "quote_accept"
+    CART_ADD = "cart_add"
+    CART_REMOVE = "cart_remove"
     QUOTE_EXPIRE = "quote_expire"
     SERVICE_ORDER_PLACE = "service_order_place"
     # Stored values keep the earlier name of admin contacts ("product admin"), as the portal still shows it.

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import AuditAction, audit_record
 from accounts.models import CompanyAccount, User
 
 from ..models import (
@@ -39,13 +40,33 @@ def cart_add(*, account: CompanyAccount, contact: User, quote_ids: Iterable[int]
                 % {"held": ", ".join(held), "adding": ", ".join(adding)}
             )
         quotes_currency(quotes=quotes)
+        already = set(cart.quotes.values_list("pk", flat=True))
         cart.quotes.add(*quotes)
         cart.save(update_fields=["updated_at"])
+        added = sorted(quote.number for quote in quotes if quote.pk not in already)
+        if added:
+            audit_record(
+                account=account,
+                actor=contact,
+                action=AuditAction.CART_ADD,
+                target=cart,
+                changes={"quotes": (None, added)},
+            )
         return cart.quotes.count()
 
 
 def cart_remove(*, account: CompanyAccount, contact: User, quote: Quote) -> None:
     with transaction.atomic():
         cart = cart_get_or_create(account=account, contact=contact)
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        if not cart.quotes.filter(pk=quote.pk).exists():
+            return
         cart.quotes.remove(quote)
         cart.save(update_fields=["updated_at"])
+        audit_record(
+            account=account,
+            actor=contact,
+            action=AuditAction.CART_REMOVE,
+            target=cart,
+            changes={"quotes": ([quote.number], None)},
+        )

@@ -118,3 +118,19 @@ def test_only_open_quotes_can_be_added(contact_client, account, contact):
     Quote.objects.filter(pk=quote.pk).update(state=QuoteState.WITHDRAWN)
     contact_client.post(reverse("quotes:cart_add"), {"quotes": [quote.pk]})
     assert not Cart.objects.filter(quotes=quote).exists()
+
+
+def test_adding_and_removing_are_audited_once(account, contact):
+    from accounts.audit import AuditAction
+    from accounts.models import AuditEntry
+    from quotes import services as cart_services
+
+    quote = SubmittedQuoteFactory(account=account)
+    cart_services.cart_add(account=account, contact=contact, quote_ids=[quote.pk])
+    cart_services.cart_add(account=account, contact=contact, quote_ids=[quote.pk])  # already there: nothing to record
+    cart_services.cart_remove(account=account, contact=contact, quote=quote)
+    cart_services.cart_remove(account=account, contact=contact, quote=quote)  # already gone: nothing to record
+    added = AuditEntry.objects.get(action=AuditAction.CART_ADD)
+    removed = AuditEntry.objects.get(action=AuditAction.CART_REMOVE)
+    assert (added.actor, added.account, added.changes) == (contact, account, {"quotes": [None, [quote.number]]})
+    assert removed.changes == {"quotes": [[quote.number], None]}
