@@ -43,53 +43,6 @@ class InvoiceLineInline(LabelledTabularInline):
     def has_change_permission(self, request, obj=None):
         return self._is_draft(obj) and super().has_change_permission(request, obj)
 
-    @admin.display(description=_("PDF"))
-    def pdf_link(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:invoices_invoice_pdf", args=[obj.pk]), _("Download PDF")
-        )
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/pdf/",
-                self.admin_site.admin_view(self.pdf_view),
-                name="invoices_invoice_pdf",
-            ),
-            *super().get_urls(),
-        ]
-
-    @method_decorator(require_GET)
-    def pdf_view(self, request, object_id):
-        """The issued PDF, served from storage; while it is not stored, its render is queued and staff told so."""
-        invoice = self.get_object(request, unquote(object_id))
-        if invoice is None or invoice.state == InvoiceState.DRAFT:
-            raise Http404
-        if not self.has_view_permission(request, invoice):
-            raise PermissionDenied
-        file = documents.document_stored(INVOICE_PDF, invoice)
-        if file is None:
-            if documents.document_prepare_later(INVOICE_PDF, invoice):
-                self.message_user(request, _("This PDF is being prepared. Try again in a moment."), messages.WARNING)
-            else:
-                self.message_user(request, _("This document is too long to be made into a PDF."), messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
-        response = FileResponse(file, as_attachment=True, filename=invoice.pdf_filename, content_type="application/pdf")
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and obj.state != InvoiceState.DRAFT:
-            # An issued document never changes: nothing to save, only its action buttons.
-            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
-
-    def get_actions(self, request):
-        # Only a draft may be deleted, from its own page: a bulk delete would meet issued invoices and credit notes.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
     def has_delete_permission(self, request, obj=None):
         return self._is_draft(obj) and super().has_delete_permission(request, obj)
 
