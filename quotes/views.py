@@ -67,9 +67,9 @@ def quote_list(request):
             "menu": _menu(counts, menu),
             "current": menu,
             "page": page,
-            "quotes": page.object_list,
+            "rows": selectors.quote_rows(page.object_list, menu=menu, now=now),
+            "cart_add_url": reverse("quotes:cart_add"),
             "cart_count": counts["cart"],
-            "now": now,
         },
     )
 

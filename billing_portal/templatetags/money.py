@@ -1,7 +1,9 @@
 """How the portal shows amounts: the same in quotes, invoices, e-mails and PDFs, localized for the active language."""
 
 from decimal import Decimal
+from functools import cache
 
+from babel import Locale
 from babel.numbers import format_currency
 from django import template
 from django.conf import settings
@@ -21,8 +23,13 @@ def money(value: Decimal | None, currency: str = "") -> str:
         return ""
     if not currency:
         return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
-    locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
-    return format_currency(value, currency, locale=locale)
+    return format_currency(value, currency, locale=_locale(translation.get_language() or settings.LANGUAGE_CODE))
+
+
+@cache
+def _locale(language: str) -> Locale:
+    """Babel's locale for a Django language code, parsed once per process (a parse costs as much as the format)."""
+    return Locale.parse(translation.to_locale(language))
 
 
 @register.filter
