@@ -21,7 +21,7 @@ def invoice_list(request):
         "invoices/invoice_list.html",
         {
             "account": request.account,
-            "invoices": invoices,
+            "rows": selectors.invoice_rows(invoices),
             "balance": selectors.invoice_balance_for_account(account=request.account),
             "limit": selectors.LIST_LIMIT,
         },

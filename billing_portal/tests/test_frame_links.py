@@ -1,0 +1,56 @@
+"""The frame's links and languages are worked out once per process; they must be the ones the tags would give."""
+
+import re
+
+import pytest
+from django.templatetags.static import static
+from django.test import Client
+from django.urls import reverse
+
+from accounts.tests.factories import CompanyAccountFactory
+from billing_portal.context_processors import FRAME_STATIC, FRAME_URLS
+
+
+def _hrefs(html: str) -> set[str]:
+    return set(re.findall(r'(?:href|src|action|data-keep-alive-url)="([^"]+)"', html))
+
+
+def test_a_portal_page_links_where_the_url_and_static_tags_would(contact_client, contact):
+    CompanyAccountFactory(billing_contact=contact)  # two accounts: the switcher is shown
+
+    html = contact_client.get(reverse("quotes:list")).content.decode()
+
+    links = _hrefs(html)
+    expected = {reverse(name) for key, name in FRAME_URLS.items()} | {static(path) for path in FRAME_STATIC.values()}
+    assert expected <= links, expected - links
+
+
+def test_the_sign_in_page_has_its_styles_and_both_languages(client):
+    html = client.get(reverse("accounts:login")).content.decode()
+
+    assert static("bootstrap/css/bootstrap.min.css") in _hrefs(html)
+    assert reverse("accounts:language") in _hrefs(html)
+    assert '<button type="submit" name="language" value="de" lang="de"' in html
+    assert ">Deutsch</button>" in html and ">English</button>" in html
+
+
+def test_changed_languages_are_shown_at_once(client, settings):
+    settings.LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "French")]
+
+    html = client.get(reverse("accounts:login")).content.decode()
+
+    assert 'value="fr" lang="fr"' in html
+
+
+@pytest.mark.django_db
+def test_an_expired_form_is_refused_in_the_portals_frame_with_a_fresh_token():
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("accounts:login"), {"username": "x", "password": "y"})
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Form expired" in html
+    assert static("bootstrap/css/bootstrap.min.css") in _hrefs(html)
+    assert 'name="csrfmiddlewaretoken" value="' in html  # the language switch works from this page
+    assert response.cookies.get("csrftoken")
