@@ -85,8 +85,8 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
     Each batch of `QUOTE_EXPIRY_BATCH` quotes is one transaction, so the portal never waits long for a
     row the expiry holds. Rows that another run (or a placing customer) holds are skipped, so two runs
     at once never expire a quote twice, and a quote being accepted right now is left to that
-    transaction (the next run takes it). Each expired quote gets an audit entry; each account manager
-    one e-mail per run, queued in the last batch's transaction.
+    transaction (the next run takes it). Each expired quote gets an audit entry in its batch's
+    transaction; each account manager one e-mail per run, queued once the last batch has committed.
     """
     now = now or timezone.now()
     batch = settings.QUOTE_EXPIRY_BATCH
@@ -113,11 +113,15 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
                     counts[manager_id] += count
                     expired_now += count
                 listed[manager_id].append(quote_id)
-            # Fewer rows than a batch: none left, or only rows another transaction holds, which this run
-            # must not wait for (nor try again and again).
-            if expired_now < batch:
-                _queue_expiry_notices(counts, listed)
-                break
+        # Fewer rows than a batch: none left, or only rows another transaction holds, which this run
+        # must not wait for (nor try again and again).
+        if expired_now < batch:
+            break
+    if listed:
+        # After the last batch, so that rendering the notices holds no quote locked. (A run that dies
+        # between batches sends no notice for the quotes it expired; their audit entries are there.)
+        with transaction.atomic():
+            _queue_expiry_notices(counts, listed)
     expired = sum(counts.values())
     logger.info("Expired %d quotes.", expired)
     return expired
