@@ -129,7 +129,13 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
 
 def _queue_expiry_notices(counts: dict[int, int], listed: dict[int, list[int]]) -> None:
     """One e-mail to each account manager: how many of their quotes expired, naming the first ones."""
-    quotes = Quote.objects.select_related("account").in_bulk([pk for ids in listed.values() for pk in ids])
+    # Only what the notice shows: up to 200 quotes per manager, and each account's other fields (its phone
+    # number parsed into an object, for one) would cost more than rendering them.
+    quotes = (
+        Quote.objects.select_related("account")
+        .only("number", "account__name", "account__number")
+        .in_bulk([pk for ids in listed.values() for pk in ids])
+    )
     managers = User.objects.in_bulk(list(listed))
     for manager_id, quote_ids in listed.items():
         manager = managers[manager_id]

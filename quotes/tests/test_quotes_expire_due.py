@@ -288,7 +288,8 @@ def test_the_notice_names_the_first_quotes_of_the_whole_run_not_of_one_batch(acc
     assert quotes_expire_due() == 5
     [notice] = emails_to(account.account_manager.email)
     assert "5 quotes have expired" in notice.subject
-    assert first.number in notice.message and second.number in notice.message
+    assert f"{first.number} · {account.name} ({account.number})" in notice.message
+    assert f"{second.number} · {account.name} ({account.number})" in notice.message
     assert not any(quote.number in notice.message for quote in others)
 
 
