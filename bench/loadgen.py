@@ -8,12 +8,14 @@ from that due time, not from when it could be sent (no coordinated omission). Ea
 opens its own connection (gunicorn's sync workers close it after the response anyway), sends
 `GET path` with the target's Cookie header, and reads to the end. Targets rotate line by line;
 ports rotate request by request (round robin across gunicorn instances). Prints one JSON object.
-Only 127.0.0.1 is ever contacted; the run is bounded by --duration and --timeout.
+Only 127.0.0.1 is ever contacted; the run is bounded by --duration and --timeout, and ends
+sooner once the --stop-file exists (for load that lasts as long as something else runs).
 """
 
 import argparse
 import asyncio
 import json
+import os
 import time
 
 HOST = "127.0.0.1"
@@ -100,6 +102,8 @@ async def run(args) -> dict:
         delay = due - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
+        if args.stop_file and os.path.exists(args.stop_file):
+            break
         if inflight.locked():
             skipped += 1  # more than --max-inflight outstanding: the server has fallen over; count it as an error
             continue
@@ -134,6 +138,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--max-inflight", type=int, default=400)
     parser.add_argument("--expect", type=int, default=200, help="the status every response must have")
+    parser.add_argument("--stop-file", help="stop sending (before --duration) once this file exists")
     args = parser.parse_args()
     args.duration = min(args.duration, 120.0)
     print(json.dumps(asyncio.run(run(args))))

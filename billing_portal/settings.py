@@ -322,6 +322,9 @@ CELERY_BEAT_SCHEDULE = {
     "release-held-emails": {"task": "billing_portal.tasks.held_emails_release_pending", "schedule": 300.0},
     "remind-expiring-purchase-orders": {"task": "accounts.tasks.po_expiry_remind", "schedule": 24 * 3600.0},
 }
+# The expiry task expires due quotes this many per transaction: a batch holds its row locks for
+# a small fraction of a second, so a customer placing an order waits for none of them for long.
+QUOTE_EXPIRY_BATCH = env.int("QUOTE_EXPIRY_BATCH", 2500)
 # Beat keeps only the last run of each entry there; losing it costs one early run, so a temporary
 # folder that exists on every machine will do when none is configured.
 CELERY_BEAT_SCHEDULE_FILENAME = env(

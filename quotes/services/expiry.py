@@ -24,11 +24,13 @@ from ..models import (
 logger = logging.getLogger(__name__)
 
 
-# The due rows are locked (skipping any another transaction holds) in an InitPlan, and the UPDATE
-# then finds them by primary key: `id = ANY(ARRAY(...))` keeps the planner on the index, never a
-# sequential scan of all submitted quotes. The same statement writes an audit entry for every
-# expired quote from the UPDATE's RETURNING rows and answers, per account manager, how many of
-# their quotes expired and which come first in the notice: 100,000 expiries never pass through Python.
+# One batch: at most QUOTE_EXPIRY_BATCH due rows are locked (skipping any another transaction holds) in an InitPlan,
+# and the UPDATE then finds them by primary key: `id = ANY(ARRAY(...))` keeps the planner on the index,
+# never a sequential scan of all submitted quotes. The same statement writes an audit entry for every
+# expired quote from the UPDATE's RETURNING rows and answers, per account manager, how many of their
+# quotes this batch expired and which come first in the notice, ranked together with the quotes an
+# earlier batch of the same run put first (listed_before): 100,000 expiries never pass through Python,
+# and the ranking stays PostgreSQL's (its collation orders the account names).
 # Which quotes it expires is `Quote.objects.due(now)` (quotes.models.due_condition), written in SQL;
 # test_the_expiry_statement_expires_what_the_due_rule_selects keeps the two the same.
 _EXPIRE_SQL = """
@@ -37,19 +39,23 @@ WITH expired AS (
     WHERE id = ANY(ARRAY(
         SELECT id FROM quotes_quote
         WHERE state = %(submitted)s AND expires_at <= %(now)s
-        ORDER BY id FOR UPDATE SKIP LOCKED
+        ORDER BY expires_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
     )) AND state = %(submitted)s
     RETURNING id, account_id, account_manager_id, number
 ), audited AS (
     INSERT INTO accounts_auditentry (account_id, actor_id, action, content_type_id, object_id, changes, created_at)
     SELECT account_id, NULL, %(action)s, %(content_type)s, id, %(changes)s::jsonb, statement_timestamp() FROM expired
+), candidates AS (
+    SELECT id, account_id, account_manager_id, number, true AS now_expired FROM expired
+    UNION ALL
+    SELECT id, account_id, account_manager_id, number, false FROM quotes_quote WHERE id = ANY(%(listed_before)s)
 ), ranked AS (
-    SELECT expired.id, expired.account_manager_id,
+    SELECT candidates.id, candidates.account_manager_id,
            row_number() OVER (
-               PARTITION BY expired.account_manager_id ORDER BY account.name, expired.number
+               PARTITION BY candidates.account_manager_id ORDER BY account.name, candidates.number
            ) AS position,
-           count(*) OVER (PARTITION BY expired.account_manager_id) AS expired_count
-    FROM expired JOIN accounts_companyaccount account ON account.id = expired.account_id
+           count(*) FILTER (WHERE now_expired) OVER (PARTITION BY candidates.account_manager_id) AS expired_count
+    FROM candidates JOIN accounts_companyaccount account ON account.id = candidates.account_id
 )
 SELECT account_manager_id, expired_count, id FROM ranked
 WHERE position <= %(listed)s ORDER BY account_manager_id, position
@@ -74,48 +80,71 @@ _EXPIRE_CHANGES = audit_changes({"state": (QuoteState.SUBMITTED, QuoteState.EXPI
 
 
 def quotes_expire_due(*, now: datetime | None = None) -> int:
-    """Expire every submitted quote whose `expires_at` has passed, in one statement; returns how many.
+    """Expire every submitted quote whose `expires_at` has passed, in batches; returns how many.
 
-    Rows that another run (or a placing customer) holds are skipped, so two runs at once
-    never expire a quote twice, and a quote being accepted right now is left to that transaction.
-    Each expired quote gets an audit entry; each account manager one e-mail.
+    Each batch of `QUOTE_EXPIRY_BATCH` quotes is one transaction, so the portal never waits long for a
+    row the expiry holds. Rows that another run (or a placing customer) holds are skipped, so two runs
+    at once never expire a quote twice, and a quote being accepted right now is left to that
+    transaction (the next run takes it). Each expired quote gets an audit entry in its batch's
+    transaction; each account manager one e-mail per run, queued once the last batch has committed.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _EXPIRE_SQL,
-                {
-                    "expired": QuoteState.EXPIRED,
-                    "submitted": QuoteState.SUBMITTED,
-                    "now": now,
-                    "action": AuditAction.QUOTE_EXPIRE.value,
-                    "content_type": ContentType.objects.get_for_model(Quote).pk,
-                    "changes": json.dumps(_EXPIRE_CHANGES),
-                    "listed": EXPIRY_NOTICE_LISTED,
-                },
-            )
-            notices = _expiry_notices(cursor.fetchall())
-        for manager, count, quotes in notices:
-            emails.queue(
-                to=[manager.email],
-                template="quote-expired",
-                language=manager.language,
-                context={"manager": manager, "quotes": quotes, "count": count},
-            )
-    expired = sum(count for _manager, count, _quotes in notices)
+    batch = settings.QUOTE_EXPIRY_BATCH
+    params = {
+        "expired": QuoteState.EXPIRED,
+        "submitted": QuoteState.SUBMITTED,
+        "now": now,
+        "batch": batch,
+        "action": AuditAction.QUOTE_EXPIRE.value,
+        "content_type": ContentType.objects.get_for_model(Quote).pk,
+        "changes": json.dumps(_EXPIRE_CHANGES),
+        "listed": EXPIRY_NOTICE_LISTED,
+    }
+    counts: dict[int, int] = defaultdict(int)  # manager id -> quotes expired in this run
+    listed: dict[int, list[int]] = {}  # manager id -> the quotes their notice names so far, in order
+    while True:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(_EXPIRE_SQL, {**params, "listed_before": [pk for ids in listed.values() for pk in ids]})
+                rows = cursor.fetchall()
+            listed, expired_now = defaultdict(list), 0
+            for manager_id, count, quote_id in rows:  # count: this batch's, repeated on each of the manager's rows
+                if not listed[manager_id]:
+                    counts[manager_id] += count
+                    expired_now += count
+                listed[manager_id].append(quote_id)
+        # Fewer rows than a batch: none left, or only rows another transaction holds, which this run
+        # must not wait for (nor try again and again).
+        if expired_now < batch:
+            break
+    if listed:
+        # After the last batch, so that rendering the notices holds no quote locked. (A run that dies
+        # between batches sends no notice for the quotes it expired; their audit entries are there.)
+        with transaction.atomic():
+            _queue_expiry_notices(counts, listed)
+    expired = sum(counts.values())
     logger.info("Expired %d quotes.", expired)
     return expired
 
 
-def _expiry_notices(rows: list[tuple[int, int, int]]) -> list[tuple[User, int, list[Quote]]]:
-    """(manager, how many expired, the quotes to name) from (manager id, count, quote id) rows."""
-    quotes = Quote.objects.select_related("account").in_bulk([quote_id for _m, _c, quote_id in rows])
-    managers = User.objects.in_bulk({manager_id for manager_id, _c, _q in rows})
-    notices: dict[int, tuple[User, int, list[Quote]]] = {}
-    for manager_id, count, quote_id in rows:
-        notices.setdefault(manager_id, (managers[manager_id], count, []))[2].append(quotes[quote_id])
-    return list(notices.values())
+def _queue_expiry_notices(counts: dict[int, int], listed: dict[int, list[int]]) -> None:
+    """One e-mail to each account manager: how many of their quotes expired, naming the first ones."""
+    # Only what the notice shows: up to 200 quotes per manager, and each account's other fields (its phone
+    # number parsed into an object, for one) would cost more than rendering them.
+    quotes = (
+        Quote.objects.select_related("account")
+        .only("number", "account__name", "account__number")
+        .in_bulk([pk for ids in listed.values() for pk in ids])
+    )
+    managers = User.objects.in_bulk(list(listed))
+    for manager_id, quote_ids in listed.items():
+        manager = managers[manager_id]
+        emails.queue(
+            to=[manager.email],
+            template="quote-expired",
+            language=manager.language,
+            context={"manager": manager, "quotes": [quotes[pk] for pk in quote_ids], "count": counts[manager_id]},
+        )
 
 
 def quotes_remind_due(*, now: datetime | None = None) -> int:

@@ -63,7 +63,8 @@ def test_it_leaves_declined_accepted_and_withdrawn_quotes_alone(account):
 
 @pytest.mark.django_db
 @pytest.mark.slow
-def test_it_expires_ten_thousand_quotes_in_one_update():
+def test_it_expires_ten_thousand_quotes_in_batches_of_one_statement_each(settings):
+    settings.QUOTE_EXPIRY_BATCH = 4000
     accounts = [CompanyAccountFactory() for _ in range(5)]
     product = ProductFactory()
     submitted_at = timezone.now() - QUOTE_VALIDITY - timedelta(hours=1)
@@ -90,10 +91,10 @@ def test_it_expires_ten_thousand_quotes_in_one_update():
         assert quotes_expire_due() == 10_000
     elapsed = time.monotonic() - started
     updates = [q["sql"] for q in queries.captured_queries if "UPDATE quotes_quote" in q["sql"]]
-    assert len(updates) == 1
-    assert "INSERT INTO accounts_auditentry" in updates[0]
-    # One statement expires the quotes and writes their audit rows, then one e-mail per manager:
-    # no loop over the quotes.
+    assert len(updates) == 3  # 4,000, 4,000 and the last 2,000
+    assert all("INSERT INTO accounts_auditentry" in update for update in updates)
+    # One statement per batch expires its quotes and writes their audit rows, then one e-mail per
+    # manager: no loop over the quotes.
     assert len(queries.captured_queries) < 40, [q["sql"][:80] for q in queries.captured_queries]
     assert Quote.objects.filter(state=QuoteState.EXPIRED).count() == 10_000
     assert AuditEntry.objects.filter(action="quote_expire").count() == 10_000
@@ -239,3 +240,93 @@ def test_the_expiry_statement_writes_entries_like_every_other_audit_writer(accou
     entry = AuditEntry.objects.get(object_id=due.pk)
     assert AuditAction(entry.action) == AuditAction.QUOTE_EXPIRE
     assert entry.changes == audit_changes({"state": (QuoteState.SUBMITTED, QuoteState.EXPIRED)})
+
+
+def _transaction_of_each_batch(run) -> list[int]:
+    """Call `run()` and answer, for each expiry statement it sends, the id of the transaction it ran in."""
+    transactions = []
+
+    def record(execute, sql, params, many, context):
+        if "UPDATE quotes_quote" in sql:
+            raw = context["cursor"].cursor
+            raw.execute("SELECT txid_current()")
+            transactions.append(raw.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        run()
+    return transactions
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_batch_is_a_transaction_of_its_own(account, other_account, settings):
+    settings.QUOTE_EXPIRY_BATCH = 2
+    quotes = [overdue(SubmittedQuoteFactory(account=target)) for target in (account,) * 3 + (other_account,) * 2]
+    expired = []
+    transactions = _transaction_of_each_batch(lambda: expired.append(quotes_expire_due()))
+    assert expired == [5]
+    assert len(transactions) == 3 and len(set(transactions)) == 3  # 2, 2 and the last 1
+    assert Quote.objects.filter(state=QuoteState.EXPIRED).count() == 5
+    entries = AuditEntry.objects.filter(action="quote_expire")
+    assert sorted(entries.values_list("object_id", flat=True)) == sorted(quote.pk for quote in quotes)
+    [notice] = emails_to(account.account_manager.email)
+    assert "3 quotes have expired" in notice.subject
+    [notice] = emails_to(other_account.account_manager.email)
+    assert "2 quotes have expired" in notice.subject
+
+
+@pytest.mark.django_db
+def test_the_notice_names_the_first_quotes_of_the_whole_run_not_of_one_batch(account, monkeypatch, settings):
+    settings.QUOTE_EXPIRY_BATCH = 2
+    monkeypatch.setattr("quotes.services.expiry.EXPIRY_NOTICE_LISTED", 2)
+    first, second, *others = sorted(
+        (SubmittedQuoteFactory(account=account) for _ in range(5)), key=lambda quote: quote.number
+    )
+    # Batches take the longest overdue first: the two quotes the notice names expire in the first and the last batch.
+    for quote, hours in zip([second, others[0], others[1], others[2], first], [5, 4, 3, 2, 1], strict=True):
+        overdue(quote, by=timedelta(hours=hours))
+    assert quotes_expire_due() == 5
+    [notice] = emails_to(account.account_manager.email)
+    assert "5 quotes have expired" in notice.subject
+    assert f"{first.number} · {account.name} ({account.number})" in notice.message
+    assert f"{second.number} · {account.name} ({account.number})" in notice.message
+    assert not any(quote.number in notice.message for quote in others)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_transaction_holds_ends_the_batches_instead_of_being_tried_again(account, settings):
+    settings.QUOTE_EXPIRY_BATCH = 2
+    held, *others = [overdue(SubmittedQuoteFactory(account=account, lines=[])) for _ in range(5)]
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row():
+        try:
+            with transaction.atomic():
+                Quote.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def expire():
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                result["expired"] = quotes_expire_due()
+            result["batches"] = sum("UPDATE quotes_quote" in query["sql"] for query in queries.captured_queries)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        result = {}
+        runner = threading.Thread(target=expire)
+        runner.start()
+        runner.join(5)
+        assert not runner.is_alive(), "the expiry kept trying the row another transaction holds"
+        assert result == {"expired": 4, "batches": 3}  # 2, 2, then none it may take
+    finally:
+        release.set()
+        holder.join()
+    assert quotes_expire_due() == 1
