@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -70,11 +71,18 @@ class StoredDocument:
 
     def render(self, obj) -> bytes:
         """The PDF, not stored; DocumentTooLarge past PDF_MAX_LINES."""
-        pdf.check_lines(self.line_count(obj), document=self.label(obj))
+        lines = self.line_count(obj)
+        pdf.check_lines(lines, document=self.label(obj))
         language = self.language(obj)
         with translation.override(language), timezone.override(self.zone(obj)):
             context = self.context(obj)
-            return pdf.render_pdf(self.template, context, language=language, variant=self.pdf_variant)
+            return pdf.render_pdf(
+                self.template,
+                context,
+                language=language,
+                variant=self.pdf_variant,
+                isolated=lines > settings.PDF_ISOLATE_LINES,
+            )
 
 
 @dataclass(frozen=True)

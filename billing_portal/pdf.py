@@ -25,15 +25,24 @@ Used by every app that produces a document (invoices, receipts); imports no app.
   soft time limit (PDF_RENDER_SOFT_TIME_LIMIT) and refuse a document of more than PDF_MAX_LINES
   lines (`check_lines` raises `DocumentTooLarge`); workers are replaced once they grow past
   CELERY_WORKER_MAX_MEMORY_PER_CHILD.
+- Memory: `render_pdf(..., isolated=True)` lays the document out and writes it in a short-lived
+  child process (`python -m billing_portal.pdf_process`, about a second to start), so a long
+  document's layout (hundreds of MB for 5,000 lines, which WeasyPrint's C libraries never hand
+  back) leaves with the child instead of staying in the Celery worker. Documents above
+  PDF_ISOLATE_LINES lines are rendered that way.
 """
 
 import logging
 import mimetypes
+import pickle
 import posixpath
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import unquote
 
 # WeasyPrint logs each layout step at INFO; at the portal's INFO level that floods worker logs.
@@ -63,6 +72,10 @@ class RefusedURL(ValueError):
 
 class DocumentTooLarge(ValueError):
     """A document with more lines than PDF_MAX_LINES: rendering it would hold a worker for minutes."""
+
+
+class RenderProcessFailed(RuntimeError):
+    """The child process that rendered a long document died without an answer (killed, out of memory)."""
 
 
 def too_many_lines(count: int) -> bool:
@@ -216,16 +229,53 @@ def render_pdf(
     stylesheets: Sequence[str] = DEFAULT_STYLESHEETS,
     url_fetcher: StaticOnlyURLFetcher | None = None,
     variant: str | None = None,
+    isolated: bool = False,
 ) -> bytes:
     """Render `template_name` with `context` in `language` and return the PDF's bytes.
 
     `stylesheets` are static-files paths applied in order (pdf.css by default); they and
     their fonts are parsed once per thread. Rendering is synchronous and CPU-bound (about
-    100 ms for a two-page invoice, 30 s for 5,000 lines): call it from a Celery task only.
+    100 ms for a two-page invoice, 20 s for 5,000 lines): call it from a Celery task only.
+    `isolated=True` lays out and writes the PDF in a child process (the template is rendered
+    here), which takes the memory of a long document with it when it exits; `url_fetcher` then
+    does not apply.
     """
-    fetcher = url_fetcher or StaticOnlyURLFetcher()
     with translation.override(language):
         html = render_to_string(template_name, {**context, "pdf_language": language})
-    font_config, css = _stylesheets(tuple(stylesheets))
-    document = _PortalHTML(string=html, url_fetcher=fetcher)
+    if isolated:
+        return _in_child_process(_html_to_pdf, html, tuple(stylesheets), variant)
+    return _html_to_pdf(html, tuple(stylesheets), variant, url_fetcher)
+
+
+def _html_to_pdf(
+    html: str, stylesheets: tuple[str, ...], variant: str | None, url_fetcher: StaticOnlyURLFetcher | None = None
+) -> bytes:
+    font_config, css = _stylesheets(stylesheets)
+    document = _PortalHTML(string=html, url_fetcher=url_fetcher or StaticOnlyURLFetcher())
     return document.write_pdf(stylesheets=css, font_config=font_config, pdf_variant=variant)
+
+
+def _in_child_process(function, *args):
+    """`function(*args)` in a new Python process (billing_portal.pdf_process): its result, or its exception.
+
+    Not `multiprocessing`: a Celery worker's pool processes are daemonic and may not start its
+    children. If this process is interrupted (the task's soft time limit), the child is killed.
+    """
+    child = subprocess.Popen(
+        [sys.executable, "-m", "billing_portal.pdf_process"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        output, _ = child.communicate(pickle.dumps((function, args)))
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    if child.returncode or not output:
+        raise RenderProcessFailed(f"the render process ended with exit code {child.returncode}")
+    succeeded, value = pickle.loads(output)
+    if not succeeded:
+        raise value
+    return value
