@@ -69,6 +69,14 @@ class StoredDocument:
         """The time zone the document's times are shown in (with its name): the account's, by default."""
         return obj.account.zone
 
+    def finisher(self, obj) -> Callable[[bytes], bytes] | None:
+        """What is done to the rendered PDF (e.g. embed an e-invoice), in the process that rendered it.
+
+        It must pickle (a module-level function, or a `functools.partial` of one, with its data):
+        a long document is rendered in a child process, which has no database connection.
+        """
+        return None
+
     def render(self, obj) -> bytes:
         """The PDF, not stored; DocumentTooLarge past PDF_MAX_LINES."""
         lines = self.line_count(obj)
@@ -81,6 +89,7 @@ class StoredDocument:
                 context,
                 language=language,
                 variant=self.pdf_variant,
+                finish=self.finisher(obj),
                 isolated=lines > settings.PDF_ISOLATE_LINES,
             )
 

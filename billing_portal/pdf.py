@@ -40,7 +40,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
@@ -229,6 +229,7 @@ def render_pdf(
     stylesheets: Sequence[str] = DEFAULT_STYLESHEETS,
     url_fetcher: StaticOnlyURLFetcher | None = None,
     variant: str | None = None,
+    finish: Callable[[bytes], bytes] | None = None,
     isolated: bool = False,
 ) -> bytes:
     """Render `template_name` with `context` in `language` and return the PDF's bytes.
@@ -236,23 +237,29 @@ def render_pdf(
     `stylesheets` are static-files paths applied in order (pdf.css by default); they and
     their fonts are parsed once per thread. Rendering is synchronous and CPU-bound (about
     100 ms for a two-page invoice, 20 s for 5,000 lines): call it from a Celery task only.
-    `isolated=True` lays out and writes the PDF in a child process (the template is rendered
-    here), which takes the memory of a long document with it when it exits; `url_fetcher` then
-    does not apply.
+    `finish(pdf_bytes)`, if given, makes the final bytes (e.g. embeds an e-invoice).
+    `isolated=True` lays out, writes and finishes the PDF in a child process (the template is
+    rendered here), which takes the memory of a long document with it when it exits;
+    `url_fetcher` then does not apply, and `finish` must pickle.
     """
     with translation.override(language):
         html = render_to_string(template_name, {**context, "pdf_language": language})
     if isolated:
-        return _in_child_process(_html_to_pdf, html, tuple(stylesheets), variant)
-    return _html_to_pdf(html, tuple(stylesheets), variant, url_fetcher)
+        return _in_child_process(_html_to_pdf, html, tuple(stylesheets), variant, None, finish)
+    return _html_to_pdf(html, tuple(stylesheets), variant, url_fetcher, finish)
 
 
 def _html_to_pdf(
-    html: str, stylesheets: tuple[str, ...], variant: str | None, url_fetcher: StaticOnlyURLFetcher | None = None
+    html: str,
+    stylesheets: tuple[str, ...],
+    variant: str | None,
+    url_fetcher: StaticOnlyURLFetcher | None = None,
+    finish: Callable[[bytes], bytes] | None = None,
 ) -> bytes:
     font_config, css = _stylesheets(stylesheets)
     document = _PortalHTML(string=html, url_fetcher=url_fetcher or StaticOnlyURLFetcher())
-    return document.write_pdf(stylesheets=css, font_config=font_config, pdf_variant=variant)
+    content = document.write_pdf(stylesheets=css, font_config=font_config, pdf_variant=variant)
+    return finish(content) if finish else content
 
 
 def _in_child_process(function, *args):
