@@ -571,10 +571,14 @@ def single_run(args, env: dict) -> dict:
     rss = worker_rss_mb(master)
     stop(master)
     expiry = None if args.pages_only else measure_expiry(args.expiry_rounds)
+    from bench.pdf_bench import measure_documents
+
+    documents = None if args.pages_only else measure_documents(env, log=log)
     return {
         "rows": rows,
         "place": place,
         "expiry": expiry,
+        "documents": documents,
         "rss": rss,
         "workers": args.workers,
         "static": static,
@@ -772,6 +776,10 @@ def table(result: dict, args) -> str:
             f"{expiry['ratio']:.2f} × plain UPDATE ({expiry['plain_s']:.2f} s) | – | – | – | – | 0 | "
             f"{'met' if expiry['ratio'] <= GOAL_EXPIRY else 'MISSED: > 2×'} |"
         )
+    if result.get("documents"):
+        from bench.pdf_bench import documents_table
+
+        out += ["", documents_table(result["documents"])]
     rss = result["rss"]
     out.append("")
     out.append(
