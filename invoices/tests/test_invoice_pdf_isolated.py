@@ -87,3 +87,20 @@ def test_an_error_in_the_render_process_is_raised_in_the_worker(template_dir, ch
 def template_dir(settings, tmp_path):
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
     return tmp_path
+
+
+def _run_in_child_process_and_report(results):
+    results.put(pdf._in_child_process(len, "four"))
+
+
+def test_a_daemonic_process_like_a_celery_pool_worker_can_render_in_a_child(db):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    daemon = context.Process(target=_run_in_child_process_and_report, args=(results,), daemon=True)
+    daemon.start()
+    daemon.join(60)
+
+    assert daemon.exitcode == 0
+    assert results.get(timeout=1) == 4
