@@ -6,6 +6,14 @@
 Uses billing_portal.test_settings unless DJANGO_SETTINGS_MODULE says otherwise, and its own
 throw-away database (`bench_<name>`), so it never touches the portal's data or the test suite's.
 Not a test: it prints numbers and flags the targets it misses (exit status 1).
+
+    BENCH_DB=bench_docs BENCH_REDIS_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/pdf_bench.py --documents
+
+measures the documents goals instead (`measure_documents`, also called by bench/run.py): a 20-line
+invoice rendered 50 times in this process (p95 < 150 ms), then a real Celery worker (production
+settings, the bench database) that renders and e-mails a 20-line and a 5,000-line invoice (< 10 s),
+with the resident memory of each of its processes read from /proc (< 250 MB after the long one,
+< 200 MB each at the end).
 """
 
 import argparse
@@ -20,6 +28,13 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+if __name__ == "__main__" and "--documents" in sys.argv:
+    # Production settings on the bench database (created if missing), before Django is set up.
+    from bench.common import bench_env
+    from bench.seed import create_database
+
+    create_database(reset=False)
+    os.environ.update(bench_env())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_portal.test_settings")
 
 import django  # noqa: E402
@@ -33,6 +48,12 @@ from django.test.utils import setup_test_environment  # noqa: E402
 TARGET_P95_MS = 300
 TARGET_GROWTH_MB = 10
 TARGET_SPEEDUP = 20
+
+GOAL_SHORT_P95_MS = 150  # a 20-line invoice PDF
+GOAL_LONG_S = 10  # a 5,000-line invoice, rendered by the worker
+GOAL_AFTER_LONG_MB = 250  # the worker's resident memory after it
+GOAL_WORKER_MB = 200  # each worker process after the whole run
+SHORT_LINES, LONG_LINES, SHORT_RENDERS = 20, 5000, 50
 
 
 def rss_mb() -> float:
@@ -146,10 +167,194 @@ def run(renders: int) -> bool:
     return ok
 
 
+def _documents_invoice(lines: int):
+    """An issued invoice of `lines` lines for the bench's own account; its e-mail is queued to Celery on commit."""
+    from accounts.models import CompanyAccount
+    from accounts.tests.factories import CompanyAccountFactory, StaffFactory, UserFactory
+    from invoices import services
+    from invoices.models import Invoice, InvoiceLine
+    from invoices.tests.factories import InvoiceFactory
+
+    account = CompanyAccount.objects.filter(name="Bench Documents Ltd").first()
+    if account is None:
+        contact = UserFactory(username="bench-documents", email="billing@bench-documents.example")
+        account = CompanyAccountFactory(name="Bench Documents Ltd", billing_contact=contact, po_number="PO-BENCH-DOCS")
+    staff = StaffFactory()
+    draft = InvoiceFactory(account=account)
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=draft,
+            position=n + 1,
+            quantity=Decimal(1 + n % 7),
+            unit_price=Decimal("49.90"),
+            description=f"Seat licence bundle {n + 1}, annual term",
+        )
+        for n in range(lines)
+    )
+    invoice = services.invoice_issue(invoice=draft, actor=staff)
+    return Invoice.objects.select_related("account", "account__billing_contact").get(pk=invoice.pk)
+
+
+def _short_render_times(invoice) -> dict:
+    """p50/p95 of INVOICE_PDF.render in this process, and its parts: WeasyPrint, Factur-X, the rest (template, XML)."""
+    from billing_portal import pdf
+    from invoices import einvoice
+    from invoices.documents import INVOICE_PDF
+
+    parts = {"weasyprint": 0.0, "facturx": 0.0}
+
+    def timing(name, function):
+        def timed_function(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                parts[name] += time.perf_counter() - start
+
+        return timed_function
+
+    originals = pdf._html_to_pdf, einvoice.embed_xml
+    pdf._html_to_pdf = timing("weasyprint", originals[0])  # its finish step, the Factur-X one, is taken out below
+    einvoice.embed_xml = timing("facturx", originals[1])
+    rows = []
+    try:
+        for n in range(SHORT_RENDERS + 5):
+            parts.update(weasyprint=0.0, facturx=0.0)
+            start, cpu = time.perf_counter(), time.process_time()
+            INVOICE_PDF.render(invoice)
+            total = time.perf_counter() - start
+            if n >= 5:  # the first renders parse templates, stylesheets and fonts
+                template = total - parts["weasyprint"]
+                cpu = time.process_time() - cpu
+                rows.append((total, parts["weasyprint"] - parts["facturx"], parts["facturx"], template, cpu))
+    finally:
+        pdf._html_to_pdf, einvoice.embed_xml = originals
+    ms = lambda column, fraction: round(percentile([row[column] * 1000 for row in rows], fraction), 1)  # noqa: E731
+    return {
+        "renders": len(rows),
+        "p50_ms": ms(0, 0.5),
+        "p95_ms": ms(0, 0.95),
+        "cpu_p95_ms": ms(4, 0.95),
+        "weasyprint_p50_ms": ms(1, 0.5),
+        "facturx_p50_ms": ms(2, 0.5),
+        "template_p50_ms": ms(3, 0.5),
+    }
+
+
+def _worker_processes(master) -> dict[int, float]:
+    from billing_portal import processes
+
+    return {pid: round(processes.rss_mb(pid), 1) for pid in processes.process_tree(master.pid)}
+
+
+def bench_env_names() -> list[str]:
+    from bench.common import bench_env
+
+    return list(bench_env(secret_key="unused"))
+
+
+def measure_documents(env: dict, *, code_dir: Path = BASE_DIR, log=print) -> dict:
+    """Every documents figure against its goal; Django must be set up with `env` (bench/common.py).
+
+    Starts its own Celery worker (concurrency 1, prefork, the Procfile's --max-tasks-per-child) from
+    `code_dir` with `env`, on the bench database and Redis, and stops it at the end.
+    """
+    from billing_portal import processes
+    from invoices.models import InvoiceDelivery
+
+    short = _documents_invoice(SHORT_LINES)
+    log(f"Documents: rendering a {SHORT_LINES}-line invoice {SHORT_RENDERS} times in this process ...")
+    result = {"short": _short_render_times(short)}
+
+    log_file = BASE_DIR / "var" / "bench" / "celery-documents.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.unlink(missing_ok=True)
+    command = processes.celery_command(
+        "worker", "-n", "documents@%h", "--concurrency", "1", "--pool", "prefork", "--max-tasks-per-child", "200",
+        "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+    )  # fmt: skip
+    master = processes.spawn(command, env={**os.environ, **env}, log=log_file, cwd=code_dir)
+    try:
+        processes.wait_until(lambda: len(processes.process_tree(master.pid)) >= 2, timeout=60)
+        time.sleep(2)
+        result["worker_start_mb"] = _worker_processes(master)
+
+        def delivered(invoice, timeout: float) -> float:
+            start = time.monotonic()
+            processes.wait_until(
+                lambda: InvoiceDelivery.objects.filter(invoice=invoice, released_at__isnull=False).exists(),
+                timeout=timeout,
+                interval=0.05,
+            )
+            return time.monotonic() - start
+
+        # The e-mails of invoices issued here are released by the worker: it renders each PDF and attaches it.
+        delivered(short, 120)
+        log(f"Documents: the worker renders and e-mails a {LONG_LINES:,}-line invoice ...")
+        started = time.monotonic()
+        long = _documents_invoice(LONG_LINES)
+        result["long_issue_s"] = round(time.monotonic() - started, 2)
+        result["long_s"] = round(delivered(long, 300), 2)
+        time.sleep(1)
+        result["after_long_mb"] = _worker_processes(master)
+        for _ in range(3):  # more ordinary work after the long one
+            delivered(_documents_invoice(SHORT_LINES), 120)
+        result["worker_end_mb"] = _worker_processes(master)
+    finally:
+        processes.stop(master)
+    result["main_pid"] = master.pid
+    after_long = [mb for pid, mb in result["after_long_mb"].items() if pid != master.pid]
+    result["goals"] = {
+        "short_p95": result["short"]["p95_ms"] < GOAL_SHORT_P95_MS,
+        "long_time": result["long_s"] < GOAL_LONG_S,
+        "long_memory": max(after_long, default=0) < GOAL_AFTER_LONG_MB,
+        "worker_memory": max(result["worker_end_mb"].values()) < GOAL_WORKER_MB,
+    }
+    return result
+
+
+def documents_table(result: dict) -> str:
+    short, goals = result["short"], result["goals"]
+    mark = lambda met: "met" if met else "MISSED"  # noqa: E731
+
+    def processes_mb(sizes: dict) -> str:
+        return ", ".join(f"{'main' if pid == result['main_pid'] else pid} {mb:.0f} MB" for pid, mb in sizes.items())
+
+    return "\n".join(
+        [
+            "| Documents | value | goal | |",
+            "| --- | ---: | --- | --- |",
+            f"| {SHORT_LINES}-line invoice PDF, in-process, p95 of {short['renders']} (p50) | "
+            f"{short['p95_ms']:.0f} ms ({short['p50_ms']:.0f} ms; p50 parts: template {short['template_p50_ms']:.0f}, "
+            f"WeasyPrint {short['weasyprint_p50_ms']:.0f}, Factur-X {short['facturx_p50_ms']:.0f}; "
+            f"CPU time p95 {short['cpu_p95_ms']:.0f} ms) | "
+            f"< {GOAL_SHORT_P95_MS} ms | {mark(goals['short_p95'])} |",
+            f"| {LONG_LINES:,}-line invoice rendered and e-mailed by a Celery worker | {result['long_s']:.1f} s | "
+            f"< {GOAL_LONG_S} s | {mark(goals['long_time'])} |",
+            f"| worker processes after it (RSS) | {processes_mb(result['after_long_mb'])} | "
+            f"< {GOAL_AFTER_LONG_MB} MB | {mark(goals['long_memory'])} |",
+            f"| worker processes at the end (RSS; at the start: {processes_mb(result['worker_start_mb'])}) | "
+            f"{processes_mb(result['worker_end_mb'])} | < {GOAL_WORKER_MB} MB each | {mark(goals['worker_memory'])} |",
+        ]
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=500, help="renders for the memory measure")
+    parser.add_argument("--documents", action="store_true", help="the documents goals, on the bench database")
+    parser.add_argument("--code-dir", type=Path, default=BASE_DIR, help="with --documents: run the worker from here")
     args = parser.parse_args()
+
+    if args.documents:
+        from django.core.management import call_command
+
+        call_command("migrate", "--noinput", verbosity=0)
+        call_command("collectstatic", "--noinput", verbosity=0)
+        env = {name: os.environ[name] for name in bench_env_names()}
+        result = measure_documents(env, code_dir=args.code_dir)
+        print(documents_table(result))
+        return 0 if all(result["goals"].values()) else 1
 
     setup_test_environment()
     settings.DEBUG = False

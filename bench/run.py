@@ -688,11 +688,15 @@ def single_run(args, env: dict) -> dict:
     rss = worker_rss_mb(master)
     stop(master)
     expiry = None if args.pages_only else measure_expiry(args.expiry_rounds)
+    from bench.pdf_bench import measure_documents
+
+    documents = None if args.pages_only else measure_documents(env, log=log)
     return {
         "rows": rows,
         "place": place,
         "expiry": expiry,
         "expiry_load": expiry_load,
+        "documents": documents,
         "rss": rss,
         "workers": args.workers,
         "static": static,
@@ -912,6 +916,10 @@ def table(result: dict, args) -> str:
             f"{fmt(p99)} | {expiry_load['errors']} | "
             f"{'met' if met else f'MISSED: p99 ≥ {GOAL_EXPIRY_LOAD_P99:.0f} ms or errors'} |"
         )
+    if result.get("documents"):
+        from bench.pdf_bench import documents_table
+
+        out += ["", documents_table(result["documents"])]
     rss = result["rss"]
     out.append("")
     out.append(

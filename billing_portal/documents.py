@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -68,13 +69,29 @@ class StoredDocument:
         """The time zone the document's times are shown in (with its name): the account's, by default."""
         return obj.account.zone
 
+    def finisher(self, obj) -> Callable[[bytes], bytes] | None:
+        """What is done to the rendered PDF (e.g. embed an e-invoice), in the process that rendered it.
+
+        It must pickle (a module-level function, or a `functools.partial` of one, with its data):
+        a long document is rendered in a child process, which has no database connection.
+        """
+        return None
+
     def render(self, obj) -> bytes:
         """The PDF, not stored; DocumentTooLarge past PDF_MAX_LINES."""
-        pdf.check_lines(self.line_count(obj), document=self.label(obj))
+        lines = self.line_count(obj)
+        pdf.check_lines(lines, document=self.label(obj))
         language = self.language(obj)
         with translation.override(language), timezone.override(self.zone(obj)):
             context = self.context(obj)
-            return pdf.render_pdf(self.template, context, language=language, variant=self.pdf_variant)
+            return pdf.render_pdf(
+                self.template,
+                context,
+                language=language,
+                variant=self.pdf_variant,
+                finish=self.finisher(obj),
+                isolated=lines > settings.PDF_ISOLATE_LINES,
+            )
 
 
 @dataclass(frozen=True)

@@ -25,14 +25,24 @@ Used by every app that produces a document (invoices, receipts); imports no app.
   soft time limit (PDF_RENDER_SOFT_TIME_LIMIT) and refuse a document of more than PDF_MAX_LINES
   lines (`check_lines` raises `DocumentTooLarge`); workers are replaced once they grow past
   CELERY_WORKER_MAX_MEMORY_PER_CHILD.
+- Memory: `render_pdf(..., isolated=True)` lays the document out and writes it in a short-lived
+  child process (`python -m billing_portal.pdf_process`, about a second to start), so a long
+  document's layout (hundreds of MB for 5,000 lines, which WeasyPrint's C libraries never hand
+  back) leaves with the child instead of staying in the Celery worker. Documents above
+  PDF_ISOLATE_LINES lines are rendered that way.
 """
 
 import logging
 import mimetypes
+import pickle
 import posixpath
+import re
+import subprocess
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import unquote
 
 # WeasyPrint logs each layout step at INFO; at the portal's INFO level that floods worker logs.
@@ -45,6 +55,8 @@ from django.shortcuts import render  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.utils import translation  # noqa: E402
 from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.css.counters import CounterStyle  # noqa: E402
+from weasyprint.html import UA  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
@@ -60,6 +72,10 @@ class RefusedURL(ValueError):
 
 class DocumentTooLarge(ValueError):
     """A document with more lines than PDF_MAX_LINES: rendering it would hold a worker for minutes."""
+
+
+class RenderProcessFailed(RuntimeError):
+    """The child process that rendered a long document died without an answer (killed, out of memory)."""
 
 
 def too_many_lines(count: int) -> bool:
@@ -161,6 +177,22 @@ def counter_content(label: str) -> str:
     return " ".join(quoted(piece) if index % 2 == 0 else f"counter({piece})" for index, piece in enumerate(pieces))
 
 
+# WeasyPrint's user-agent stylesheet gives every element six pseudo-elements (`::marker` and the
+# footnote and note calls and markers), whose styles it computes for every element: about a tenth
+# of a long invoice's layout. Documents here use no footnotes or notes, and markers only on lists.
+_LEAN_UA = CSS(
+    string=re.sub(r"^::(footnote|note)-[a-z]+ \{.*$", "", UA, flags=re.MULTILINE).replace(
+        "\n::marker {", "\nli::marker, summary::marker {"
+    ),
+    counter_style=CounterStyle(),
+)
+
+
+class _PortalHTML(HTML):
+    def _ua_stylesheets(self, forms=False):
+        return [_LEAN_UA]
+
+
 _local = threading.local()
 
 
@@ -197,16 +229,60 @@ def render_pdf(
     stylesheets: Sequence[str] = DEFAULT_STYLESHEETS,
     url_fetcher: StaticOnlyURLFetcher | None = None,
     variant: str | None = None,
+    finish: Callable[[bytes], bytes] | None = None,
+    isolated: bool = False,
 ) -> bytes:
     """Render `template_name` with `context` in `language` and return the PDF's bytes.
 
     `stylesheets` are static-files paths applied in order (pdf.css by default); they and
     their fonts are parsed once per thread. Rendering is synchronous and CPU-bound (about
-    100 ms for a two-page invoice, 30 s for 5,000 lines): call it from a Celery task only.
+    100 ms for a two-page invoice, 20 s for 5,000 lines): call it from a Celery task only.
+    `finish(pdf_bytes)`, if given, makes the final bytes (e.g. embeds an e-invoice).
+    `isolated=True` lays out, writes and finishes the PDF in a child process (the template is
+    rendered here), which takes the memory of a long document with it when it exits;
+    `url_fetcher` then does not apply, and `finish` must pickle.
     """
-    fetcher = url_fetcher or StaticOnlyURLFetcher()
     with translation.override(language):
         html = render_to_string(template_name, {**context, "pdf_language": language})
-    font_config, css = _stylesheets(tuple(stylesheets))
-    document = HTML(string=html, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=css, font_config=font_config, pdf_variant=variant)
+    if isolated:
+        return _in_child_process(_html_to_pdf, html, tuple(stylesheets), variant, None, finish)
+    return _html_to_pdf(html, tuple(stylesheets), variant, url_fetcher, finish)
+
+
+def _html_to_pdf(
+    html: str,
+    stylesheets: tuple[str, ...],
+    variant: str | None,
+    url_fetcher: StaticOnlyURLFetcher | None = None,
+    finish: Callable[[bytes], bytes] | None = None,
+) -> bytes:
+    font_config, css = _stylesheets(stylesheets)
+    document = _PortalHTML(string=html, url_fetcher=url_fetcher or StaticOnlyURLFetcher())
+    content = document.write_pdf(stylesheets=css, font_config=font_config, pdf_variant=variant)
+    return finish(content) if finish else content
+
+
+def _in_child_process(function, *args):
+    """`function(*args)` in a new Python process (billing_portal.pdf_process): its result, or its exception.
+
+    Not `multiprocessing`: a Celery worker's pool processes are daemonic and may not start its
+    children. If this process is interrupted (the task's soft time limit), the child is killed.
+    """
+    child = subprocess.Popen(
+        [sys.executable, "-m", "billing_portal.pdf_process"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        output, _ = child.communicate(pickle.dumps((function, args)))
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    if child.returncode or not output:
+        raise RenderProcessFailed(f"the render process ended with exit code {child.returncode}")
+    succeeded, value = pickle.loads(output)
+    if not succeeded:
+        raise value
+    return value

@@ -382,8 +382,11 @@ FILE_UPLOAD_HANDLERS = ["billing_portal.uploads.DiscardFileUploadHandler"]
 # PDF rendering ------------------------------------------------------------------------------
 # Only Celery workers render (a download answers "being prepared" until the file is stored). A
 # render runs under this soft time limit, a document of more lines is not rendered at all (about
-# 30 s for 5,000 lines on one core), and a worker child that grew past the memory limit (in KB)
-# is replaced after its task: WeasyPrint's memory for a large document is not given back.
+# 20-30 s for 5,000 lines on one core), a document of more than PDF_ISOLATE_LINES is laid out in a
+# child process that takes its memory with it (WeasyPrint's memory for a large document is not
+# given back), and a worker child that still grew past the memory limit (in KB) is replaced after
+# its task.
 PDF_RENDER_SOFT_TIME_LIMIT = env.int("PDF_RENDER_SOFT_TIME_LIMIT", 120)
 PDF_MAX_LINES = env.int("PDF_MAX_LINES", 5000)
-CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)
+PDF_ISOLATE_LINES = env.int("PDF_ISOLATE_LINES", 300)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 250_000)

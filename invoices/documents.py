@@ -1,5 +1,7 @@
 """The invoice PDF and the e-mail held for it: what billing_portal.documents needs to know, nothing more."""
 
+from functools import partial
+
 from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,12 +42,11 @@ class InvoicePdf(documents.StoredDocument):
     def language(self, invoice: Invoice) -> str:
         return invoice.account.language
 
-    def render(self, invoice: Invoice) -> bytes:
+    def finisher(self, invoice: Invoice):
         """A Factur-X invoice: the PDF/A-3 with its EN 16931 XML embedded."""
-        from .einvoice import factur_x_pdf
+        from .einvoice import cii_xml, embed_xml
 
-        pdf_bytes = super().render(invoice)
-        return factur_x_pdf(invoice, pdf_bytes, language=self.language(invoice))
+        return partial(embed_xml, xml=cii_xml(invoice), language=self.language(invoice), number=invoice.number)
 
     def filename(self, invoice: Invoice) -> str:
         return invoice.pdf_filename

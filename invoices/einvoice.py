@@ -186,17 +186,26 @@ def download_xml(invoice: Invoice) -> bytes:
 
 def factur_x_pdf(invoice: Invoice, pdf: bytes, *, language: str) -> bytes:
     """The invoice's PDF/A-3 with its CII XML embedded as factur-x.xml."""
+    return embed_xml(pdf, cii_xml(invoice), language=language, number=invoice.number)
+
+
+def embed_xml(pdf: bytes, xml: bytes, *, language: str, number: str) -> bytes:
+    """A PDF/A-3 with `xml` (already checked by cii_xml) embedded as factur-x.xml; needs no database.
+
+    Long invoices call it in the process that laid the PDF out (billing_portal.pdf), whose memory
+    (pypdf reads and rewrites every page) leaves with it.
+    """
     return facturx.generate_from_binary(
         pdf,
-        cii_xml(invoice),
+        xml,
         flavor="factur-x",
         level="en16931",
-        check_xsd=True,
+        check_xsd=False,  # cii_xml checked it against the same schema
         lang=language,
         pdf_metadata={
             "author": settings.SELLER_NAME,
             "keywords": "Factur-X, ZUGFeRD, EN 16931",
-            "title": f"{settings.SELLER_NAME}: {invoice.number}",
-            "subject": invoice.number,
+            "title": f"{settings.SELLER_NAME}: {number}",
+            "subject": number,
         },
     )

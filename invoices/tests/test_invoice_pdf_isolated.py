@@ -1,0 +1,106 @@
+"""A long invoice is laid out in a child process: the same PDF and e-invoice, stored, and failures raised as before."""
+
+import io
+import os
+from decimal import Decimal
+
+import facturx
+import pytest
+from pypdf import PdfReader
+
+from billing_portal import documents, pdf
+from invoices import services
+from invoices.documents import INVOICE_PDF
+from invoices.einvoice import cii_xml
+from invoices.tests.factories import draft_with_lines
+
+pytestmark = pytest.mark.django_db
+
+LINES = [(Decimal("2"), Decimal("49.90"), f"Seat licence bundle {n}, annual term") for n in range(3)]
+
+
+@pytest.fixture
+def child_renders(monkeypatch):
+    """Records every render handed to a child process (and still runs it there)."""
+    calls = []
+    original = pdf._in_child_process
+
+    def spy(function, *args):
+        calls.append(function.__name__)
+        return original(function, *args)
+
+    monkeypatch.setattr(pdf, "_in_child_process", spy)
+    return calls
+
+
+def test_an_invoice_longer_than_the_limit_is_rendered_in_a_child_process_and_stored(
+    account, staff, settings, child_renders
+):
+    settings.PDF_ISOLATE_LINES = 2
+    invoice = services.invoice_issue(invoice=draft_with_lines(account, lines=LINES), actor=staff)
+
+    stored = documents.document_ensure(INVOICE_PDF, pk=invoice.pk)
+
+    assert child_renders == ["_html_to_pdf"]
+    with stored.pdf.open("rb") as file:
+        content = file.read()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert invoice.number in text
+    assert all(f"Seat licence bundle {n}, annual term" in text for n in range(3))
+    assert "Page 1 of 1" in text
+    filename, embedded = facturx.get_xml_from_pdf(content, check_xsd=True)
+    assert filename == "factur-x.xml"
+    assert embedded == cii_xml(invoice)
+
+
+def test_an_invoice_within_the_limit_is_rendered_in_the_worker_itself(account, staff, settings, child_renders):
+    settings.PDF_ISOLATE_LINES = 3
+    invoice = services.invoice_issue(invoice=draft_with_lines(account, lines=LINES), actor=staff)
+
+    assert invoice.number in PdfReader(io.BytesIO(INVOICE_PDF.render(invoice))).pages[0].extract_text()
+    assert child_renders == []
+
+
+def test_a_render_process_that_dies_fails_the_render_and_stores_nothing(account, staff, settings, monkeypatch):
+    settings.PDF_ISOLATE_LINES = 2
+    invoice = services.invoice_issue(invoice=draft_with_lines(account, lines=LINES), actor=staff)
+    original = pdf._in_child_process
+    # The child ends as one killed for its memory would: without an answer.
+    monkeypatch.setattr(pdf, "_in_child_process", lambda function, *args: original(os._exit, 9))
+
+    with pytest.raises(pdf.RenderProcessFailed, match="exit code 9"):
+        documents.document_ensure(INVOICE_PDF, pk=invoice.pk)
+
+    invoice.refresh_from_db()
+    assert not invoice.pdf
+
+
+def test_an_error_in_the_render_process_is_raised_in_the_worker(template_dir, child_renders):
+    (template_dir / "doc.html").write_text("<html><body>Text</body></html>")
+
+    with pytest.raises(pdf.RefusedURL, match="css/missing.css"):
+        pdf.render_pdf("doc.html", {}, language="en", stylesheets=["css/missing.css"], isolated=True)
+    assert child_renders == ["_html_to_pdf"]
+
+
+@pytest.fixture
+def template_dir(settings, tmp_path):
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    return tmp_path
+
+
+def _run_in_child_process_and_report(results):
+    results.put(pdf._in_child_process(len, "four"))
+
+
+def test_a_daemonic_process_like_a_celery_pool_worker_can_render_in_a_child(db):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    daemon = context.Process(target=_run_in_child_process_and_report, args=(results,), daemon=True)
+    daemon.start()
+    daemon.join(60)
+
+    assert daemon.exitcode == 0
+    assert results.get(timeout=1) == 4
