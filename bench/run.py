@@ -1193,11 +1193,12 @@ def run_sizes(args, sizes: list[float], databases: list[str]) -> None:
             elif len(sizes) > 1 and size == max(sizes):
                 options.append("--explain")  # EXPLAIN at the large size
             log(f"Size {size_name(size)}: {database}, round {round_ + 1} of {args.page_rounds} ...")
-            subprocess.run(
+            child = subprocess.run(
                 [sys.executable, __file__, *options, "--scale", str(size), "--result-file", str(result_file)],
                 env={**os.environ, "BENCH_DB": database},
-                check=True,
             )
+            if child.returncode:
+                sys.exit(f"the run at size {size_name(size)} ({database}) failed: see above")
             result = json.loads(result_file.read_text())
             result_file.unlink()
             if round_:
