@@ -69,11 +69,11 @@ test: $(VENV)/.dev
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_DEBUG=true DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
 
-# make bench: seed a large PostgreSQL database (bench_portal), load every page with gunicorn and wrk,
-# print the table (docs/performance.md)
+# make bench: seed two PostgreSQL databases (bench_portal at the present scale, bench_portal_x5 at five
+# times it), load every page at both with gunicorn and wrk, print the tables (docs/performance.md)
 BENCH_ARGS ?= --scale-out
 
-bench: deps
+bench: $(VENV)/.dev
 	$(MAKE) --no-print-directory system-deps EXTRA_DEBIAN_PACKAGES="wrk postgresql-client"
 	@$(MAKE) --no-print-directory check-services
 	$(PY) bench/run.py $(BENCH_ARGS)
