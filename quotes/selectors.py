@@ -127,7 +127,7 @@ def quote_rows(quotes: Iterable[Quote], *, menu: str, now: datetime) -> list[Quo
             continue
         due = quote.is_due_at(now)
         state = QuoteState.EXPIRED if due else quote.state
-        when = quote.expires_at if due else quote.decided_at
+        when = quote.expires_at if state == QuoteState.EXPIRED else quote.decided_at  # as Quote.decided_or_expired_at
         decided_by = quote.decided_by
         rows.append(
             QuoteRow(
