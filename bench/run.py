@@ -97,8 +97,15 @@ def stop_all() -> None:
         stop(process)
 
 
+GUNICORN_THREADS = 1  # --threads: more than one runs gthread workers instead of sync ones
+
+
 def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
-    options = ("--worker-class", "sync", "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning")
+    worker = ("--worker-class", "gthread", "--threads", str(GUNICORN_THREADS)) if GUNICORN_THREADS > 1 else ()
+    options = (
+        *(worker or ("--worker-class", "sync")),
+        *("--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning"),
+    )
     process = spawn(
         processes.gunicorn_command(port, workers=workers, host=HOST, options=options), env, VAR / f"gunicorn-{port}.log"
     )
@@ -882,6 +889,7 @@ def single_run(args, env: dict) -> dict:
         "documents": documents,
         "rss": rss,
         "workers": args.workers,
+        "threads": args.threads,
         "static": static,
         "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
     }
@@ -1203,6 +1211,8 @@ def volume() -> dict[str, int]:
 
 def run_one(args) -> dict:
     """Everything measured on one database (BENCH_DB): seeded first if it is not."""
+    global GUNICORN_THREADS
+    GUNICORN_THREADS = args.threads
     VAR.mkdir(parents=True, exist_ok=True)
     for old in VAR.glob("*.log"):
         old.unlink()
@@ -1405,6 +1415,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="seed volume if the database is not seeded yet")
     parser.add_argument(
         "--workers", type=int, default=4, help="gunicorn sync workers (scale-out: half of them per instance)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (gthread workers); 1: sync workers"
     )
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--duration", type=float, default=10, help="seconds of each measurement (at most 60)")
