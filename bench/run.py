@@ -100,6 +100,11 @@ def stop_all() -> None:
 GUNICORN_THREADS = 1  # --threads: more than one runs gthread workers instead of sync ones
 
 
+def worker_kind(result: dict) -> str:
+    threads = result.get("threads", 1)
+    return f"gthread, {threads} threads each" if threads > 1 else "sync"
+
+
 def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
     worker = ("--worker-class", "gthread", "--threads", str(GUNICORN_THREADS)) if GUNICORN_THREADS > 1 else ()
     options = (
@@ -1131,7 +1136,7 @@ def table(result: dict, args) -> str:
     rss = result["rss"]
     out.append("")
     out.append(
-        f"Gunicorn workers ({result['workers']}, sync) resident after the run: "
+        f"Gunicorn workers ({result['workers']}, {worker_kind(result)}) resident after the run: "
         + ", ".join(f"{value:.0f} MB" for value in rss)
         + f" — {'met' if rss and max(rss) < GOAL_RSS else 'MISSED'} (goal < {GOAL_RSS:.0f} MB)."
     )
