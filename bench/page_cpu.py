@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import bench_env, setup_django
-from bench.profile_page import DEFAULT_PATHS
+from bench.profile_page import DEFAULT_PATHS, signed_in_client
 
 
 def main() -> None:
@@ -29,22 +29,7 @@ def main() -> None:
     args = parser.parse_args()
     setup_django({**bench_env(), "ALLOWED_HOSTS": "testserver"})
 
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test import Client
-
-    from accounts.models import CompanyAccount, User
-    from invoices.models import Invoice, InvoiceState
-    from quotes.models import Quote
-
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        call_command("collectstatic", "--noinput", verbosity=0)
-    contact = User.objects.filter(is_staff=False, username__startswith="bench-contact-").order_by("pk").first()
-    account = CompanyAccount.objects.for_contact(contact).order_by("name").first()
-    quote = Quote.objects.open().filter(account=account, carts__isnull=True).order_by("expires_at", "pk").last()
-    invoice = Invoice.objects.filter(account=account, state=InvoiceState.ISSUED).order_by("-issue_date").first()
-    client = Client()
-    client.force_login(contact)
+    client, quote, invoice = signed_in_client()
     paths = [path.format(quote=quote.pk, invoice=invoice.pk) for path in args.paths]
     for path in paths:
         for _warm in range(10):

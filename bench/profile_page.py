@@ -100,16 +100,8 @@ class Split:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--path", action="append", help="a portal path; {quote} and {invoice} are the contact's own")
-    parser.add_argument("--repeat", type=int, default=300)
-    parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime, ...")
-    parser.add_argument("--split", action="store_true", help="time in middleware, SQL, view and template")
-    args = parser.parse_args()
-    setup_django({**bench_env(), "ALLOWED_HOSTS": "testserver"})
-
+def signed_in_client():
+    """A test client signed in as the bench's first contact, with one open quote and one issued invoice of theirs."""
     from django.conf import settings
     from django.core.management import call_command
     from django.test import Client
@@ -126,6 +118,20 @@ def main() -> None:
     invoice = Invoice.objects.filter(account=account, state=InvoiceState.ISSUED).order_by("-issue_date").first()
     client = Client()
     client.force_login(contact)
+    return client, quote, invoice
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", action="append", help="a portal path; {quote} and {invoice} are the contact's own")
+    parser.add_argument("--repeat", type=int, default=300)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime, ...")
+    parser.add_argument("--split", action="store_true", help="time in middleware, SQL, view and template")
+    args = parser.parse_args()
+    setup_django({**bench_env(), "ALLOWED_HOSTS": "testserver"})
+
+    client, quote, invoice = signed_in_client()
 
     for template in args.path or DEFAULT_PATHS:
         path = template.format(quote=quote.pk, invoice=invoice.pk)

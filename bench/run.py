@@ -410,7 +410,6 @@ def measure_page(name: str, ports: list[int], targets: list[tuple[str, str]], ar
 def prepare_orders(contacts) -> list[dict]:
     """One draft service order per contact, on an open quote of their own, through the real service."""
     from quotes.models import Quote
-    from quotes.services import service_order_draft_create
 
     orders = []
     for user, account in contacts:
@@ -420,13 +419,7 @@ def prepare_orders(contacts) -> list[dict]:
             .order_by("expires_at", "pk")
             .last()
         )
-        order = service_order_draft_create(
-            account=account,
-            actor=user,
-            quote_ids=[quote.pk],
-            admin_name="Bench Admin",
-            admin_email=f"admin-{account.pk}@company.example",
-        )
+        order = draft_order(account, user, quote)
         orders.append({"order": order, "session": session_for(user, account)})
     return orders
 
@@ -546,7 +539,6 @@ def prepare_many_orders(contacts, per_contact: int) -> list[dict]:
     """`per_contact` draft service orders per contact, each on an open quote of its own, one session per
     contact; interleaved so that consecutive orders are of different accounts."""
     from quotes.models import Quote
-    from quotes.services import service_order_draft_create
 
     rounds: list[list[dict]] = [[] for _ in range(per_contact)]
     for user, account in contacts:
@@ -557,13 +549,7 @@ def prepare_many_orders(contacts, per_contact: int) -> list[dict]:
             .order_by("-expires_at", "-pk")[:per_contact]
         )
         for n, quote in enumerate(quotes):
-            order = service_order_draft_create(
-                account=account,
-                actor=user,
-                quote_ids=[quote.pk],
-                admin_name="Bench Admin",
-                admin_email=f"admin-{account.pk}@company.example",
-            )
+            order = draft_order(account, user, quote)
             rounds[n].append({"order": order, "session": session})
     return [item for round_ in rounds for item in round_]
 
@@ -674,6 +660,19 @@ def measure_orders_at_saturation(ports: list[int], args, workers: int) -> dict:
         f"p99 {result['half_p99']:.0f} ms"
     )
     return result
+
+
+def draft_order(account, user, quote):
+    """What "Save and Proceed to Service Order" creates for one quote, with a made-up admin contact."""
+    from quotes.services import service_order_draft_create
+
+    return service_order_draft_create(
+        account=account,
+        actor=user,
+        quote_ids=[quote.pk],
+        admin_name="Bench Admin",
+        admin_email=f"admin-{account.pk}@company.example",
+    )
 
 
 def pct(values: list[float], fraction: float) -> float:
