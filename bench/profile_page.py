@@ -29,10 +29,15 @@ DEFAULT_PATHS = [
     "/_baseline/",
     "/_frame/",
     "/quotes/",
+    "/quotes/?state=expired",
     "/quotes/{quote}/",
+    "/quotes/{quote}/payment/",
     "/quotes/cart/",
+    "/quotes/orders/",
     "/invoices/",
     "/invoices/{invoice}/",
+    "/billing/",
+    "/quotes/products/",
 ]
 
 

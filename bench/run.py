@@ -54,17 +54,39 @@ from bench.common import BASE_DIR, BENCH_DB, VAR, bench_env, setup_django
 from billing_portal import processes
 
 HOST = "127.0.0.1"
-PAGES = ["sign-in", "frame", "quotes-open", "quote-review", "cart", "invoices", "invoice-detail", "invoice-pdf"]
+QUOTE_MENUS = ["open", "accepted", "declined", "expired", "withdrawn"]  # quotes.selectors.MENU
+PAGES = [
+    "sign-in",
+    "frame",
+    *(f"quotes-{menu}" for menu in QUOTE_MENUS),
+    "quote-review",
+    "payment",
+    "cart",
+    "cart-payment",
+    "order-review",
+    "orders",
+    "invoices",
+    "invoice-detail",
+    "invoice-pdf",
+    "billing",
+    "products",
+]
 LABELS = {
     "baseline": "Baseline (/_baseline/)",
     "sign-in": "Sign-in page",
     "frame": "Frame (/_frame/, empty page)",
-    "quotes-open": "Quotes (Open)",
+    **{f"quotes-{menu}": f"Quotes ({menu.capitalize()})" for menu in QUOTE_MENUS},
     "quote-review": "Quote review",
+    "payment": "Payment (one quote)",
     "cart": "Cart",
+    "cart-payment": "Payment (cart)",
+    "order-review": "Order review",
+    "orders": "Orders",
     "invoices": "Invoices (last 20)",
     "invoice-detail": "Invoice detail",
     "invoice-pdf": "Stored PDF download",
+    "billing": "Billing",
+    "products": "Products",
 }
 GOAL_RATIO, GOAL_FRAME_RATIO, GOAL_P99, GOAL_PLACE_P99, GOAL_EXPIRY, GOAL_RSS = 0.6, 0.85, 50.0, 100.0, 2.0, 150.0
 GOAL_EXPIRY_BATCH_S, GOAL_EXPIRY_LOAD_P99 = 1.0, 100.0
@@ -261,12 +283,40 @@ def page_targets(port: int, contacts, password: str) -> dict[str, list[tuple[str
         targets["sign-in"].append(("/", ""))
         targets["frame"].append(("/_frame/", cookie))
         targets["quotes-open"].append(("/quotes/", cookie))
+        for menu in QUOTE_MENUS[1:]:
+            targets[f"quotes-{menu}"].append((f"/quotes/?state={menu}", cookie))
         targets["quote-review"].append((f"/quotes/{quote.pk}/", cookie))
+        targets["payment"].append((f"/quotes/{quote.pk}/payment/", cookie))
         targets["cart"].append(("/quotes/cart/", cookie))
+        targets["cart-payment"].append(("/quotes/cart/payment/", cookie))
+        targets["order-review"].append((f"/quotes/orders/{review_draft(user, account).pk}/", cookie))
+        targets["orders"].append(("/quotes/orders/", cookie))
         targets["invoices"].append(("/invoices/", cookie))
         targets["invoice-detail"].append((f"/invoices/{invoice.pk}/", cookie))
         targets["invoice-pdf"].append((f"/invoices/{invoice.pk}/pdf/", cookie))
-    return targets
+        targets["billing"].append(("/billing/", cookie))
+        targets["products"].append(("/quotes/products/", cookie))
+    return {name: page_list for name, page_list in targets.items() if name == "baseline" or name in PAGES}
+
+
+def review_draft(user, account):
+    """The draft service order whose review page is measured: the account's newest draft of open quotes
+    (left by an earlier run), or a new one on an open quote that no order holds yet."""
+    from quotes.models import Quote, ServiceOrder
+    from quotes.selectors import service_order_for_account
+
+    drafts = ServiceOrder.objects.filter(account=account, state=ServiceOrder.State.DRAFT).order_by("-pk")
+    for pk in drafts.values_list("pk", flat=True)[:5]:
+        order = service_order_for_account(account=account, pk=pk)
+        if all(quote.is_open for quote in order.quote_items):
+            return order
+    quote = (
+        Quote.objects.open()
+        .filter(account=account, carts__isnull=True, service_orders__isnull=True)
+        .order_by("expires_at", "pk")
+        .first()
+    )
+    return draft_order(account, user, quote)
 
 
 def check_targets(port: int, targets: list[tuple[str, str]]) -> None:
@@ -1440,6 +1490,7 @@ def main() -> None:
     parser.add_argument("--scale-out", action="store_true", help="also run the scale-out check (at the first size)")
     parser.add_argument("--only-scale-out", action="store_true")
     parser.add_argument("--pages-only", action="store_true", help="only the pages: no orders placed, no expiry")
+    parser.add_argument("--pages", help=f"only these pages, comma-separated, of: {', '.join(PAGES)}")
     parser.add_argument(
         "--explain", action="store_true", help="EXPLAIN each page's SELECTs (with several sizes: at the largest)"
     )
@@ -1452,6 +1503,13 @@ def main() -> None:
     parser.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)  # one size's run, for run_sizes()
     args = parser.parse_args()
     args.duration = min(args.duration, 60)
+    if args.pages:
+        chosen = args.pages.split(",")
+        if unknown := set(chosen) - set(PAGES):
+            parser.error(f"--pages: no such page {', '.join(sorted(unknown))}")
+        if "quotes-open" not in chosen and not args.pages_only:
+            parser.error("--pages without quotes-open needs --pages-only (the expiry under load loads Quotes (Open))")
+        PAGES[:] = [name for name in PAGES if name in chosen]
     VAR.mkdir(parents=True, exist_ok=True)
 
     if args.result_file or (args.sizes is None and "BENCH_DB" in os.environ):
