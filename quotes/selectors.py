@@ -201,32 +201,121 @@ def service_orders_for_account(*, account: CompanyAccount) -> QuerySet[ServiceOr
     )
 
 
-def products_for_account(*, account: CompanyAccount) -> QuerySet[QuoteLine]:
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """One row of the Orders page as it shows it, formatted once in the active language and zone."""
+
+    number: str
+    placed: str
+    quotes: list[tuple[str, str]]  # (number, link) of each quote, by number
+    total: str
+    receipt_number: str
+    receipt_url: str
+    receipt_label: str
+
+
+def order_rows(orders: Iterable[ServiceOrder]) -> list[OrderRow]:
+    """The rows of one page of `service_orders_for_account`, each value computed once (dates in the
+    current time zone)."""
+    quote_url, receipt_url = pk_link("quotes:detail"), pk_link("quotes:order_receipt_pdf")
+    receipt = gettext("Receipt %(number)s (PDF)")
+    return [
+        OrderRow(
+            number=order.number,
+            placed=formats.date_format(timezone.localtime(order.placed_at), "DATETIME_FORMAT"),
+            quotes=[(quote.number, quote_url(quote.pk)) for quote in order.quotes.all()],
+            total=money(order.total, order.currency),
+            receipt_number=order.receipt_number,
+            receipt_url=receipt_url(order.pk),
+            receipt_label=receipt % {"number": order.receipt_number},
+        )
+        for order in orders
+    ]
+
+
+def products_for_account(*, account: CompanyAccount) -> QuerySet:
     """What the account holds: each line of its accepted quotes, with the product admin holding its seats and
-    the service order that placed it (`quote.service_order`), newest order first. One query per page."""
+    the service order that placed it, newest order first, as the values `product_rows` shows. One query per
+    page."""
     seats = SeatAssignment.objects.filter(quote=OuterRef("quote"), product=OuterRef("product")).order_by("pk")
     return (
         QuoteLine.objects.filter(
             quote__in=Quote.objects.visible_to(account).filter(state=QuoteState.ACCEPTED),
             quote__service_order__state=ServiceOrder.State.PLACED,
         )
-        .select_related("product", "quote__service_order")
         .annotate(
             admin_name=Subquery(seats.values("admin__name")[:1]),
             admin_email=Subquery(seats.values("admin__email")[:1]),
         )
         .order_by("-quote__service_order__placed_at", "-quote_id", "id")
+        .values_list(
+            "pk",
+            "product__name",
+            "product__sku",
+            "seats",
+            "term_months",
+            "admin_name",
+            "admin_email",
+            "quote__service_order_id",
+            "quote__service_order__placed_at",
+            "quote__service_order__receipt_number",
+            named=True,
+        )
     )
 
 
-def with_terms(lines: Iterable[QuoteLine], *, zone: tzinfo) -> list[QuoteLine]:
-    """Each line's `term_start` (the day its order was placed, in `zone`) and `term_end` (`term_months` later),
-    which is also when it renews or ends."""
-    lines = list(lines)
+@dataclass(frozen=True, slots=True)
+class ProductRow:
+    """One row of the Products page as it shows it, formatted once in the active language."""
+
+    pk: int
+    name: str
+    sku: str
+    seats: int
+    admin_name: str
+    admin_email: str
+    term_start: str  # the day its order was placed, in the account's zone
+    term_end: str  # `term_months` later: when it renews or ends
+    ends: str  # "Ends on …", for an account without automatic renewal
+    receipt_number: str
+    receipt_url: str
+    receipt_label: str
+
+
+def product_rows(lines: Iterable, *, zone: tzinfo) -> list[ProductRow]:
+    """The rows of one page of `products_for_account`, each value computed once (the lines of one order
+    share their dates, so each day is formatted once)."""
+    receipt_url = pk_link("quotes:order_receipt_pdf")
+    ends, receipt = gettext("Ends on %(date)s"), gettext("Receipt %(number)s (PDF)")
+    shown: dict = {}
+
+    def short(day) -> str:
+        if day not in shown:
+            shown[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
+        return shown[day]
+
+    rows = []
     for line in lines:
-        line.term_start = line.quote.service_order.placed_at.astimezone(zone).date()
-        line.term_end = line.term_start + relativedelta(months=line.term_months)
-    return lines
+        start = line.quote__service_order__placed_at.astimezone(zone).date()
+        end = short(start + relativedelta(months=line.term_months))
+        number = line.quote__service_order__receipt_number
+        rows.append(
+            ProductRow(
+                pk=line.pk,
+                name=line.product__name,
+                sku=line.product__sku,
+                seats=line.seats,
+                admin_name=line.admin_name or "",
+                admin_email=line.admin_email or "",
+                term_start=short(start),
+                term_end=end,
+                ends=ends % {"date": end},
+                receipt_number=number,
+                receipt_url=receipt_url(line.quote__service_order_id),
+                receipt_label=receipt % {"number": number},
+            )
+        )
+    return rows
 
 
 def admin_contact_suggestion(*, account: CompanyAccount) -> AdminContact | None:

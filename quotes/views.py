@@ -350,7 +350,9 @@ def order_list(request):
         request.GET.get("page")
     )
     return render(
-        request, "quotes/order_list.html", {"account": request.account, "page": page, "orders": page.object_list}
+        request,
+        "quotes/order_list.html",
+        {"account": request.account, "page": page, "orders": selectors.order_rows(page.object_list)},
     )
 
 
@@ -365,7 +367,7 @@ def product_list(request):
         {
             "account": request.account,
             "page": page,
-            "products": selectors.with_terms(page.object_list, zone=request.account.zone),
+            "products": selectors.product_rows(page.object_list, zone=request.account.zone),
             "nav_section": "accounts",
         },
     )

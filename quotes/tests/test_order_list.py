@@ -1,8 +1,14 @@
 """The Orders page: every placed service order of the account, with its quotes, total and receipt."""
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
+from billing_portal.templatetags.money import money
+from quotes import selectors
 from quotes.services import service_order_place
 
 from .factories import SubmittedQuoteFactory
@@ -64,3 +70,18 @@ def test_an_accepted_quote_links_to_its_order(contact_client, account, contact):
 
 def test_it_sends_a_signed_out_visitor_to_sign_in(client, db):
     assert client.get(reverse("quotes:orders")).status_code == 302
+
+
+@pytest.mark.parametrize(("language", "receipt"), [("en", "Receipt"), ("de", "Quittung")])
+def test_rows_are_formatted_in_the_active_language_and_zone(account, contact, language, receipt):
+    quotes = sorted([SubmittedQuoteFactory(account=account), SubmittedQuoteFactory(account=account)], key=str)
+    order = placed_order(account, contact, quotes)
+
+    with translation.override(language), timezone.override(ZoneInfo("Asia/Tokyo")):
+        [row] = selectors.order_rows(selectors.service_orders_for_account(account=account))
+        placed, total = date_format(timezone.localtime(order.placed_at), "DATETIME_FORMAT"), money(order.total, "USD")
+
+    assert (row.number, row.placed, row.total) == (order.number, placed, total)
+    assert row.quotes == sorted((quote.number, reverse("quotes:detail", kwargs={"pk": quote.pk})) for quote in quotes)
+    assert row.receipt_label == f"{receipt} {order.receipt_number} (PDF)"
+    assert row.receipt_url == reverse("quotes:order_receipt_pdf", kwargs={"pk": order.pk})

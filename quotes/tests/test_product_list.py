@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 
+from quotes import selectors
 from quotes.models import Quote, ServiceOrder
 from quotes.services import service_order_place
 
@@ -149,3 +151,27 @@ def test_the_page_belongs_to_billing_in_the_menu(contact_client):
 
 def test_it_sends_a_signed_out_visitor_to_sign_in(client, db):
     assert client.get(URL).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("language", "ends", "receipt"), [("en", "Ends on", "Receipt"), ("de", "Endet am", "Quittung")]
+)
+def test_rows_are_formatted_in_the_active_language(account, language, ends, receipt):
+    account.auto_renew = False
+    account.save(update_fields=["auto_renew"])
+    order = placed(
+        account,
+        [SubmittedQuoteFactory(account=account, lines=[(None, 3, Decimal("1")), (None, 4, Decimal("2"))])],
+        placed_at=datetime.datetime(2026, 1, 31, 17, 0, tzinfo=datetime.UTC),
+    )
+    lines = selectors.products_for_account(account=account)
+
+    with translation.override(language):
+        found = selectors.product_rows(lines, zone=account.zone)
+        start, end = (short(datetime.date(2026, 1, 31)), short(datetime.date(2027, 1, 31)))
+
+    assert [row.seats for row in found] == [3, 4]
+    assert {row.ends for row in found} == {f"{ends} {end}"}
+    assert {row.term_start for row in found} == {start}
+    assert {row.receipt_label for row in found} == {f"{receipt} {order.receipt_number} (PDF)"}
+    assert {row.receipt_url for row in found} == {reverse("quotes:order_receipt_pdf", kwargs={"pk": order.pk})}
