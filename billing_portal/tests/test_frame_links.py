@@ -54,3 +54,16 @@ def test_an_expired_form_is_refused_in_the_portals_frame_with_a_fresh_token():
     assert static("bootstrap/css/bootstrap.min.css") in _hrefs(html)
     assert 'name="csrfmiddlewaretoken" value="' in html  # the language switch works from this page
     assert response.cookies.get("csrftoken")
+
+
+def test_the_frame_speaks_the_language_of_each_request_at_once(contact_client):
+    english = contact_client.get(reverse("quotes:list")).content.decode()
+    contact_client.post(reverse("accounts:language"), {"language": "de", "next": reverse("quotes:list")})
+    german = contact_client.get(reverse("quotes:list")).content.decode()
+
+    for page, words in (
+        (english, ["Skip to content", ">Sign out<", ">Invoices<", 'aria-label="Language"', "Stay signed in"]),
+        (german, ["Zum Inhalt springen", ">Abmelden<", ">Rechnungen<", 'aria-label="Sprache"', "Angemeldet bleiben"]),
+    ):
+        for word in words:
+            assert word in page, word

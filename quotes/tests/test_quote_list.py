@@ -10,6 +10,7 @@ from quotes import services
 from quotes.models import QUOTE_VALIDITY, Quote, QuoteLine, QuoteState
 
 from .factories import ProductFactory, QuoteFactory, SubmittedQuoteFactory, overdue
+from .helpers import draft_order
 
 pytestmark = pytest.mark.django_db
 URL = reverse("quotes:list")
@@ -115,3 +116,17 @@ def test_its_query_count_is_the_same_at_1_and_500_quotes(contact_client, account
     # the session itself is read from the cache.
     with django_assert_num_queries(7):
         contact_client.get(URL)
+
+
+def test_a_quote_accepted_elsewhere_leaves_the_list_and_the_cart_count_at_once(contact_client, account, contact):
+    kept, accepted = SubmittedQuoteFactory(account=account), SubmittedQuoteFactory(account=account)
+    services.cart_add(account=account, contact=contact, quote_ids=[kept.pk, accepted.pk])
+    before = contact_client.get(reverse("quotes:list")).content.decode()
+    # Another tab, or a colleague's session: the order is placed without this client.
+    services.service_order_place(order=draft_order(account=account, contact=contact, quotes=[accepted]), actor=contact)
+
+    after = contact_client.get(reverse("quotes:list")).content.decode()
+
+    assert accepted.number in before and '<span class="badge text-bg-primary">2</span>' in before
+    assert accepted.number not in after and '<span class="badge text-bg-primary">1</span>' in after
+    assert kept.number in after
