@@ -32,6 +32,9 @@ Used by every app that produces a document (invoices, receipts); imports no app.
   PDF_ISOLATE_LINES lines are rendered that way.
 """
 
+from __future__ import annotations
+
+import atexit
 import logging
 import mimetypes
 import pickle
@@ -43,6 +46,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 # WeasyPrint logs each layout step at INFO; at the portal's INFO level that floods worker logs.
@@ -54,11 +58,15 @@ from django.core.cache import cache  # noqa: E402
 from django.shortcuts import render  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.utils import translation  # noqa: E402
-from weasyprint import CSS, HTML  # noqa: E402
-from weasyprint.css.counters import CounterStyle  # noqa: E402
-from weasyprint.html import UA  # noqa: E402
-from weasyprint.text.fonts import FontConfiguration  # noqa: E402
-from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher as StaticOnlyURLFetcher  # the class is made by _fetcher_class()
+
+# WeasyPrint and its libraries (about 45 MB resident, 60 MB with the e-invoice's) are imported on the
+# first render, not with this module: web processes import it for the download pages, which serve
+# stored files and never render, so they never load the engine.
 
 logger = logging.getLogger(__name__)
 
@@ -142,24 +150,43 @@ def static_path(url: str) -> str:
     return path
 
 
-class StaticOnlyURLFetcher(URLFetcher):
-    """Serves `static:<path>` from the staticfiles finders and refuses every other URL.
+def _fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    `requested` lists every URL WeasyPrint asked for, refused ones included (tests read it).
-    """
+    class StaticOnlyURLFetcher(URLFetcher):
+        """Serves `static:<path>` from the staticfiles finders and refuses every other URL.
 
-    def __init__(self, **kwargs):
-        super().__init__(allowed_protocols=(), allow_redirects=False, **kwargs)
-        self.requested: list[str] = []
+        `requested` lists every URL WeasyPrint asked for, refused ones included (tests read it).
+        """
 
-    def fetch(self, url, headers=None):
-        self.requested.append(url)
-        try:
-            content, mime_type = _static_file(static_path(url))
-        except RefusedURL:
-            logger.warning("PDF rendering refused to fetch %.200r", url)
-            raise
-        return URLFetcherResponse(url, content, {"Content-Type": mime_type})
+        def __init__(self, **kwargs):
+            super().__init__(allowed_protocols=(), allow_redirects=False, **kwargs)
+            self.requested: list[str] = []
+
+        def fetch(self, url, headers=None):
+            self.requested.append(url)
+            try:
+                content, mime_type = _static_file(static_path(url))
+            except RefusedURL:
+                logger.warning("PDF rendering refused to fetch %.200r", url)
+                raise
+            return URLFetcherResponse(url, content, {"Content-Type": mime_type})
+
+    StaticOnlyURLFetcher.__module__ = __name__
+    return StaticOnlyURLFetcher
+
+
+def _new_fetcher() -> StaticOnlyURLFetcher:
+    return sys.modules[__name__].StaticOnlyURLFetcher()  # through the module: made on first use
+
+
+def __getattr__(name: str):
+    """`StaticOnlyURLFetcher`, a WeasyPrint `URLFetcher`: the class is made (and the engine imported) on
+    first use, then kept in this module like any other name."""
+    if name == "StaticOnlyURLFetcher":
+        globals()[name] = fetcher = _fetcher_class()
+        return fetcher
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def counter_content(label: str) -> str:
@@ -177,20 +204,30 @@ def counter_content(label: str) -> str:
     return " ".join(quoted(piece) if index % 2 == 0 else f"counter({piece})" for index, piece in enumerate(pieces))
 
 
-# WeasyPrint's user-agent stylesheet gives every element six pseudo-elements (`::marker` and the
-# footnote and note calls and markers), whose styles it computes for every element: about a tenth
-# of a long invoice's layout. Documents here use no footnotes or notes, and markers only on lists.
-_LEAN_UA = CSS(
-    string=re.sub(r"^::(footnote|note)-[a-z]+ \{.*$", "", UA, flags=re.MULTILINE).replace(
-        "\n::marker {", "\nli::marker, summary::marker {"
-    ),
-    counter_style=CounterStyle(),
-)
+@lru_cache(maxsize=1)
+def _portal_html() -> type:
+    """WeasyPrint's `HTML` with a leaner user-agent stylesheet.
 
+    WeasyPrint's own gives every element six pseudo-elements (`::marker` and the footnote and note
+    calls and markers), whose styles it computes for every element: about a tenth of a long
+    invoice's layout. Documents here use no footnotes or notes, and markers only on lists.
+    """
+    from weasyprint import CSS, HTML
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.html import UA
 
-class _PortalHTML(HTML):
-    def _ua_stylesheets(self, forms=False):
-        return [_LEAN_UA]
+    lean_ua = CSS(
+        string=re.sub(r"^::(footnote|note)-[a-z]+ \{.*$", "", UA, flags=re.MULTILINE).replace(
+            "\n::marker {", "\nli::marker, summary::marker {"
+        ),
+        counter_style=CounterStyle(),
+    )
+
+    class _PortalHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [lean_ua]
+
+    return _PortalHTML
 
 
 _local = threading.local()
@@ -205,9 +242,15 @@ def _stylesheets(paths: tuple[str, ...]) -> tuple[FontConfiguration, list[CSS]]:
     cache = getattr(_local, "stylesheets", None)
     if cache is None:
         cache = _local.stylesheets = {}
+        # Freed before the interpreter tears WeasyPrint's modules down, which a FontConfiguration's
+        # finaliser needs.
+        atexit.register(cache.clear)
     if paths not in cache:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
         font_config = FontConfiguration()
-        fetcher = StaticOnlyURLFetcher()
+        fetcher = _new_fetcher()
         css = [
             CSS(
                 string=_static_file(path)[0].decode(),
@@ -257,7 +300,7 @@ def _html_to_pdf(
     finish: Callable[[bytes], bytes] | None = None,
 ) -> bytes:
     font_config, css = _stylesheets(stylesheets)
-    document = _PortalHTML(string=html, url_fetcher=url_fetcher or StaticOnlyURLFetcher())
+    document = _portal_html()(string=html, url_fetcher=url_fetcher or _new_fetcher())
     content = document.write_pdf(stylesheets=css, font_config=font_config, pdf_variant=variant)
     return finish(content) if finish else content
 

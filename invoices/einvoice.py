@@ -8,7 +8,6 @@ the Factur-X EN 16931 schema first: an invoice whose XML does not validate is ne
 
 from decimal import Decimal
 
-import facturx
 from django.conf import settings
 from drafthorse.models.accounting import ApplicableTradeTax
 from drafthorse.models.document import Document
@@ -174,6 +173,8 @@ def _note(text: str) -> IncludedNote:
 
 def cii_xml(invoice: Invoice, *, guideline: str = GUIDELINE) -> bytes:
     """The invoice's CII XML (Factur-X EN 16931 profile), checked against the schema factur-x ships."""
+    import facturx  # with pypdf, about 38 MB: imported by the processes that check or embed an e-invoice only
+
     xml = cii_document(invoice, list(invoice.lines.all()), guideline=guideline).serialize(schema=SCHEMA)
     facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
     return xml
@@ -195,6 +196,8 @@ def embed_xml(pdf: bytes, xml: bytes, *, language: str, number: str) -> bytes:
     Long invoices call it in the process that laid the PDF out (billing_portal.pdf), whose memory
     (pypdf reads and rewrites every page) leaves with it.
     """
+    import facturx
+
     return facturx.generate_from_binary(
         pdf,
         xml,
