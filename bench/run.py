@@ -264,7 +264,7 @@ def page_targets(port: int, contacts, password: str) -> dict[str, list[tuple[str
     from invoices.models import Invoice, InvoiceState
     from quotes.models import Quote
 
-    targets: dict[str, list[tuple[str, str]]] = {name: [] for name in ["baseline", *PAGES]}
+    targets: dict[str, list[tuple[str, str]]] = {name: [] for name in LABELS}  # every page; --pages keeps some
     sessions = {}
     threads = [
         threading.Thread(target=lambda u=user: sessions.__setitem__(u.pk, sign_in(port, u.username, password)))
@@ -928,10 +928,10 @@ def single_run(args, env: dict) -> dict:
     documents = None if args.pages_only else measure_documents(env, log=log)
     place = None if args.pages_only else measure_place_order([port], args)
     # At the rate of the page's own latency row (half its saturation), so the two p99s compare.
-    quotes_rate = next(row["half_rate"] for row in rows if row["page"] == "quotes-open")
-    expiry_load = (
-        None if args.pages_only else measure_expiry_under_load([port], targets["quotes-open"], args, rate=quotes_rate)
-    )
+    expiry_load = None
+    if not args.pages_only:  # (--pages without quotes-open is refused without --pages-only)
+        quotes_rate = next(row["half_rate"] for row in rows if row["page"] == "quotes-open")
+        expiry_load = measure_expiry_under_load([port], targets["quotes-open"], args, rate=quotes_rate)
     saturation = None if args.pages_only else measure_orders_at_saturation([port], args, args.workers)
     rss = worker_rss_mb(master)
     stop(master)
