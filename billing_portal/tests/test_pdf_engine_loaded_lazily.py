@@ -1,10 +1,7 @@
 """A web process never renders a PDF, so it does not load the PDF engine: WeasyPrint and factur-x
 (with pypdf, Pillow and fontTools) are about 60 MB of every gunicorn worker's memory otherwise."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from .fresh_process import output_of
 
 ENGINE = ["weasyprint", "facturx", "pypdf", "PIL", "fontTools"]
 
@@ -15,28 +12,16 @@ django.setup()
 from django.urls import get_resolver
 get_resolver().url_patterns  # what a gunicorn worker imports: every app's views, admin, tasks
 import quotes.views, invoices.views, accounts.views, billing_portal.tasks
-print(",".join(name for name in {ENGINE!r} if name in sys.modules))
+print(" ".join(name for name in {ENGINE!r} if name in sys.modules))
 """
 
 
-def _loaded(code: str) -> list[str]:
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "billing_portal.settings"},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return [name for name in out.splitlines()[-1].split(",") if name] if out else []
-
-
 def test_a_web_process_does_not_load_the_pdf_engine():
-    assert _loaded(WEB_PROCESS) == []
+    assert output_of(WEB_PROCESS) == []
 
 
 def test_rendering_loads_it():
     render = WEB_PROCESS.replace(
         "print(", "from billing_portal import pdf; pdf._portal_html(); pdf.StaticOnlyURLFetcher\nprint(", 1
     )
-    assert "weasyprint" in _loaded(render)
+    assert "weasyprint" in output_of(render)
