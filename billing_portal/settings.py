@@ -99,6 +99,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets in Django's Jinja2 versions of its own templates (billing_portal.forms.FormRenderer).
+FORM_RENDERER = "billing_portal.forms.FormRenderer"
+
 # Data ---------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
