@@ -328,6 +328,9 @@ CELERY_BEAT_SCHEDULE = {
 # The expiry task expires due quotes this many per transaction: a batch holds its row locks for
 # a small fraction of a second, so a customer placing an order waits for none of them for long.
 QUOTE_EXPIRY_BATCH = env.int("QUOTE_EXPIRY_BATCH", 2500)
+# While other clients use the database, the expiry pauses this many times as long as each batch took
+# (2: it takes at most a third of the database's time from the portal's pages); 0 never pauses.
+QUOTE_EXPIRY_YIELD = env.float("QUOTE_EXPIRY_YIELD", 2.0)
 # Beat keeps only the last run of each entry there; losing it costs one early run, so a temporary
 # folder that exists on every machine will do when none is configured.
 CELERY_BEAT_SCHEDULE_FILENAME = env(

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 from collections import defaultdict
 from datetime import datetime
 
@@ -75,6 +76,16 @@ RETURNING id, account_id
 """
 
 
+# Whether another client of the database has been at work within the last `seconds` (the portal's
+# requests, a worker's task): sessions of the same database, of roles whose activity this one may read.
+_OTHERS_AT_WORK_SQL = """
+SELECT EXISTS (
+    SELECT FROM pg_stat_activity
+    WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+      AND (state = 'active' OR state_change > clock_timestamp() - make_interval(secs => %s))
+)
+"""
+
 EXPIRY_NOTICE_LISTED = 200  # quotes named in a manager's expiry notice; the count covers the rest
 _EXPIRE_CHANGES = audit_changes({"state": (QuoteState.SUBMITTED, QuoteState.EXPIRED)})
 
@@ -85,7 +96,8 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
     Each batch of `QUOTE_EXPIRY_BATCH` quotes is one transaction, so the portal never waits long for a
     row the expiry holds. Rows that another run (or a placing customer) holds are skipped, so two runs
     at once never expire a quote twice, and a quote being accepted right now is left to that
-    transaction (the next run takes it). Each expired quote gets an audit entry in its batch's
+    transaction (the next run takes it). Between batches, the run pauses while others use the
+    database (`_yield_to_others`). Each expired quote gets an audit entry in its batch's
     transaction; each account manager one e-mail per run, queued once the last batch has committed.
     """
     now = now or timezone.now()
@@ -103,6 +115,7 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
     counts: dict[int, int] = defaultdict(int)  # manager id -> quotes expired in this run
     listed: dict[int, list[int]] = {}  # manager id -> the quotes their notice names so far, in order
     while True:
+        started = time.monotonic()
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(_EXPIRE_SQL, {**params, "listed_before": [pk for ids in listed.values() for pk in ids]})
@@ -117,6 +130,7 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
         # must not wait for (nor try again and again).
         if expired_now < batch:
             break
+        _yield_to_others(time.monotonic() - started)
     if listed:
         # After the last batch, so that rendering the notices holds no quote locked. (A run that dies
         # between batches sends no notice for the quotes it expired; their audit entries are there.)
@@ -125,6 +139,21 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
     expired = sum(counts.values())
     logger.info("Expired %d quotes.", expired)
     return expired
+
+
+def _yield_to_others(batch_seconds: float) -> None:
+    """Pause between batches while others use the database, as PostgreSQL's autovacuum does with its cost
+    delay: `QUOTE_EXPIRY_YIELD` times as long as the batch took, so that a long expiry takes at most a
+    third of the database's time (by default) from the portal's pages and lets them answer in time. A
+    run with the database to itself (the night, a benchmark of the expiry alone) never pauses."""
+    factor = settings.QUOTE_EXPIRY_YIELD
+    if factor <= 0:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_OTHERS_AT_WORK_SQL, [batch_seconds])
+        (others_at_work,) = cursor.fetchone()
+    if others_at_work:
+        time.sleep(factor * batch_seconds)
 
 
 def _queue_expiry_notices(counts: dict[int, int], listed: dict[int, list[int]]) -> None:

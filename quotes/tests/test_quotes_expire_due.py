@@ -330,3 +330,61 @@ def test_a_row_another_transaction_holds_ends_the_batches_instead_of_being_tried
         release.set()
         holder.join()
     assert quotes_expire_due() == 1
+
+
+def _pauses_of_a_run(monkeypatch, *, while_another_client_works: bool) -> list[float]:
+    """Expire 5 quotes in batches of 2 (three batches) and answer the pauses the run made between them."""
+    from types import SimpleNamespace
+
+    import quotes.services.expiry
+
+    pauses: list[float] = []
+    monkeypatch.setattr(quotes.services.expiry, "time", SimpleNamespace(monotonic=time.monotonic, sleep=pauses.append))
+    for _ in range(5):
+        overdue(SubmittedQuoteFactory(lines=[]))
+    working, done = threading.Event(), threading.Event()
+
+    def work():  # another client of the same database, busy for as long as the run takes
+        try:
+            with connection.cursor() as cursor:
+                working.set()
+                while not done.is_set():
+                    cursor.execute("SELECT pg_sleep(0.05)")
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=work)
+    if while_another_client_works:
+        other.start()
+        assert working.wait(10)
+    try:
+        assert quotes_expire_due() == 5
+    finally:
+        done.set()
+        if while_another_client_works:
+            other.join()
+    return pauses
+
+
+@pytest.mark.django_db
+def test_a_run_pauses_between_batches_while_another_client_uses_the_database(monkeypatch, settings):
+    settings.QUOTE_EXPIRY_BATCH, settings.QUOTE_EXPIRY_YIELD = 2, 2.0
+
+    pauses = _pauses_of_a_run(monkeypatch, while_another_client_works=True)
+
+    assert len(pauses) == 2  # after the first and the second batch; the last one ends the run
+    assert all(pause > 0 for pause in pauses)
+
+
+@pytest.mark.django_db
+def test_a_run_with_the_database_to_itself_never_pauses(monkeypatch, settings):
+    settings.QUOTE_EXPIRY_BATCH, settings.QUOTE_EXPIRY_YIELD = 2, 2.0
+
+    assert _pauses_of_a_run(monkeypatch, while_another_client_works=False) == []
+
+
+@pytest.mark.django_db
+def test_a_run_told_not_to_yield_never_pauses(monkeypatch, settings):
+    settings.QUOTE_EXPIRY_BATCH, settings.QUOTE_EXPIRY_YIELD = 2, 0
+
+    assert _pauses_of_a_run(monkeypatch, while_another_client_works=True) == []
