@@ -134,13 +134,13 @@ def main() -> None:
     parser.add_argument("--targets", required=True, help="lines of: path<TAB>Cookie header value")
     parser.add_argument("--ports", required=True, help="comma-separated; requests rotate over them")
     parser.add_argument("--rate", type=float, required=True, help="requests per second")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds (bounded: at most 120)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds (bounded: at most 600)")
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--max-inflight", type=int, default=400)
     parser.add_argument("--expect", type=int, default=200, help="the status every response must have")
     parser.add_argument("--stop-file", help="stop sending (before --duration) once this file exists")
     args = parser.parse_args()
-    args.duration = min(args.duration, 120.0)
+    args.duration = min(args.duration, 600.0)
     print(json.dumps(asyncio.run(run(args))))
 
 

@@ -863,7 +863,7 @@ def measure_expiry_under_load(
         sys.executable,
         str(BASE_DIR / "bench" / "loadgen.py"),
         *("--targets", str(targets_file), "--ports", ",".join(map(str, ports))),
-        *("--rate", f"{rate:.1f}", "--duration", "120", "--stop-file", str(stop_file)),
+        *("--rate", f"{rate:.1f}", "--duration", "600", "--stop-file", str(stop_file)),
     ]
     load = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
