@@ -753,26 +753,46 @@ def expire_timed(now) -> tuple[int, float, list[float]]:
     """Run the expiry service on this thread's connection: (quotes expired, seconds, seconds of each batch).
 
     A batch's time runs from the start of its statement (which locks its rows) to the start of the
-    statement after it (the next batch's, or the notices' first, both after its commit), and for a last
-    batch without notices to the service's return: what each batch's transaction took, commit included,
-    and so an upper bound on how long it held its row locks.
+    statement after it (the next batch's, or the notices' first, both after its commit), less any pause
+    the service made in between (it pauses while others use the database), and for a last batch without
+    notices to the service's return: what each batch's transaction took, commit included, and so an upper
+    bound on how long it held its row locks. The service's question whether others are at work, asked
+    inside the batch's transaction, is part of the batch.
     """
+    from types import SimpleNamespace
+
     from django.db import connection
 
+    import quotes.services.expiry as expiry_module
     from quotes.services import quotes_expire_due
 
     statements: list[tuple[float, bool]] = []  # (start, whether it is a batch)
+    pauses: list[tuple[float, float]] = []  # (start, seconds)
 
     def note_start(execute, sql, params, many, context):
-        statements.append((time.perf_counter(), "UPDATE quotes_quote" in sql))
+        if "pg_stat_" not in sql:
+            statements.append((time.perf_counter(), "UPDATE quotes_quote" in sql))
         return execute(sql, params, many, context)
 
+    def pause(seconds: float) -> None:
+        pauses.append((time.perf_counter(), seconds))
+        time.sleep(seconds)
+
+    service_time = expiry_module.time
+    expiry_module.time = SimpleNamespace(monotonic=service_time.monotonic, sleep=pause)
     start = time.perf_counter()
-    with connection.execute_wrapper(note_start):
-        expired = quotes_expire_due(now=now)
+    try:
+        with connection.execute_wrapper(note_start):
+            expired = quotes_expire_due(now=now)
+    finally:
+        expiry_module.time = service_time
     end = time.perf_counter()
     ends = [next_start for next_start, _batch in statements[1:]] + [end]
-    batches = [finish - begin for (begin, is_batch), finish in zip(statements, ends, strict=True) if is_batch]
+    batches = [
+        finish - begin - sum(seconds for at, seconds in pauses if begin <= at < finish)
+        for (begin, is_batch), finish in zip(statements, ends, strict=True)
+        if is_batch
+    ]
     return expired, end - start, batches
 
 

@@ -19,10 +19,11 @@ class PortalFormHelper(FormHelper):
 
 class FormRenderer(BaseRenderer):
     """Django's own form and widget templates in their Jinja2 versions, which ship with Django: a select's
-    options and an input's attributes render three times faster than in the Django template language.
-    A template Django has no Jinja2 version of (the admin's widgets) renders as before."""
+    options and an input's attributes render with less work than in the Django template language (the
+    checkout's 18 fields: 2.2 of 12.2 ms, docs/performance.md). A template Django has no Jinja2 version
+    of (the admin's widgets) renders as before."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.jinja2, self.django = Jinja2(), DjangoTemplates()
 
     def get_template(self, template_name: str):

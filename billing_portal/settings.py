@@ -329,7 +329,7 @@ CELERY_BEAT_SCHEDULE = {
 # a small fraction of a second, so a customer placing an order waits for none of them for long.
 QUOTE_EXPIRY_BATCH = env.int("QUOTE_EXPIRY_BATCH", 2500)
 # While other clients use the database, the expiry pauses this many times as long as each batch took
-# (2: it takes at most a third of the database's time from the portal's pages); 0 never pauses.
+# (2: a run works a third of its time while the portal is busy); 0 never pauses.
 QUOTE_EXPIRY_YIELD = env.float("QUOTE_EXPIRY_YIELD", 2.0)
 # Beat keeps only the last run of each entry there; losing it costs one early run, so a temporary
 # folder that exists on every machine will do when none is configured.

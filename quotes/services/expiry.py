@@ -77,7 +77,8 @@ RETURNING id, account_id
 
 
 # Whether another client of the database has been at work within the last `seconds` (the portal's
-# requests, a worker's task): sessions of the same database, of roles whose activity this one may read.
+# requests, a worker's task): sessions of the same database, of roles whose activity this one may read
+# (its own role's, or any with pg_read_all_stats; docs/performance.md, "Deploying at scale").
 _OTHERS_AT_WORK_SQL = """
 SELECT EXISTS (
     SELECT FROM pg_stat_activity
@@ -97,7 +98,7 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
     row the expiry holds. Rows that another run (or a placing customer) holds are skipped, so two runs
     at once never expire a quote twice, and a quote being accepted right now is left to that
     transaction (the next run takes it). Between batches, the run pauses while others use the
-    database (`_yield_to_others`). Each expired quote gets an audit entry in its batch's
+    database (`_pause_for_others`). Each expired quote gets an audit entry in its batch's
     transaction; each account manager one e-mail per run, queued once the last batch has committed.
     """
     now = now or timezone.now()
@@ -126,11 +127,15 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
                     counts[manager_id] += count
                     expired_now += count
                 listed[manager_id].append(quote_id)
+            # Asked on the batch's own connection (behind a transaction-mode pooler, the next statement
+            # outside this transaction may run on another one, which the batch has just left idle).
+            pause = _pause_for_others(time.monotonic() - started) if expired_now >= batch else 0.0
         # Fewer rows than a batch: none left, or only rows another transaction holds, which this run
         # must not wait for (nor try again and again).
         if expired_now < batch:
             break
-        _yield_to_others(time.monotonic() - started)
+        if pause:
+            time.sleep(pause)
     if listed:
         # After the last batch, so that rendering the notices holds no quote locked. (A run that dies
         # between batches sends no notice for the quotes it expired; their audit entries are there.)
@@ -141,19 +146,26 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
     return expired
 
 
-def _yield_to_others(batch_seconds: float) -> None:
-    """Pause between batches while others use the database, as PostgreSQL's autovacuum does with its cost
-    delay: `QUOTE_EXPIRY_YIELD` times as long as the batch took, so that a long expiry takes at most a
-    third of the database's time (by default) from the portal's pages and lets them answer in time. A
-    run with the database to itself (the night, a benchmark of the expiry alone) never pauses."""
+# The longest pause between two batches, whatever one batch took.
+EXPIRY_MAX_PAUSE = 5.0
+
+
+def _pause_for_others(batch_seconds: float) -> float:
+    """How long to pause after this batch: `QUOTE_EXPIRY_YIELD` times as long as it took (at most
+    EXPIRY_MAX_PAUSE seconds) if another client of the database was at work meanwhile, else none.
+
+    With the default of 2, a run that meets the portal's requests works a third of its time, and the
+    pages get the cores back in between. A run with the database to itself (the night, a benchmark of
+    the expiry alone) never pauses.
+    """
     factor = settings.QUOTE_EXPIRY_YIELD
-    if factor <= 0:
-        return
+    if not factor > 0:  # 0 turns the pauses off (and a setting that is not a number does too)
+        return 0.0
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # the activity as it is now, not as first read
         cursor.execute(_OTHERS_AT_WORK_SQL, [batch_seconds])
         (others_at_work,) = cursor.fetchone()
-    if others_at_work:
-        time.sleep(factor * batch_seconds)
+    return min(factor * batch_seconds, EXPIRY_MAX_PAUSE) if others_at_work else 0.0
 
 
 def _queue_expiry_notices(counts: dict[int, int], listed: dict[int, list[int]]) -> None:

@@ -1,12 +1,15 @@
+import contextlib
 import threading
 import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+import quotes.services.expiry
 from accounts.audit import AuditAction, audit_changes
 from accounts.models import AuditEntry
 from accounts.tests.factories import CompanyAccountFactory
@@ -333,36 +336,36 @@ def test_a_row_another_transaction_holds_ends_the_batches_instead_of_being_tried
 
 
 def _pauses_of_a_run(monkeypatch, *, while_another_client_works: bool) -> list[float]:
-    """Expire 5 quotes in batches of 2 (three batches) and answer the pauses the run made between them."""
-    from types import SimpleNamespace
-
-    import quotes.services.expiry
-
+    """Expire 5 quotes in batches of 2 (three batches) and return the pauses the run made between them."""
     pauses: list[float] = []
     monkeypatch.setattr(quotes.services.expiry, "time", SimpleNamespace(monotonic=time.monotonic, sleep=pauses.append))
     for _ in range(5):
         overdue(SubmittedQuoteFactory(lines=[]))
-    working, done = threading.Event(), threading.Event()
+    other: dict = {}
+    working = threading.Event()
 
-    def work():  # another client of the same database, busy for as long as the run takes
+    def work():  # another client of the same database, in one long statement until it is cancelled
         try:
             with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                (other["pid"],) = cursor.fetchone()
                 working.set()
-                while not done.is_set():
-                    cursor.execute("SELECT pg_sleep(0.05)")
+                with contextlib.suppress(OperationalError):
+                    cursor.execute("SELECT pg_sleep(60)")
         finally:
             connection.close()
 
-    other = threading.Thread(target=work)
+    thread = threading.Thread(target=work)
     if while_another_client_works:
-        other.start()
+        thread.start()
         assert working.wait(10)
     try:
         assert quotes_expire_due() == 5
     finally:
-        done.set()
         if while_another_client_works:
-            other.join()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_cancel_backend(%s)", [other["pid"]])
+            thread.join(10)
     return pauses
 
 
@@ -384,7 +387,17 @@ def test_a_run_with_the_database_to_itself_never_pauses(monkeypatch, settings):
 
 
 @pytest.mark.django_db
-def test_a_run_told_not_to_yield_never_pauses(monkeypatch, settings):
-    settings.QUOTE_EXPIRY_BATCH, settings.QUOTE_EXPIRY_YIELD = 2, 0
+@pytest.mark.parametrize("factor", [0, float("nan")])
+def test_a_run_told_not_to_yield_never_pauses(monkeypatch, settings, factor):
+    settings.QUOTE_EXPIRY_BATCH, settings.QUOTE_EXPIRY_YIELD = 2, factor
 
     assert _pauses_of_a_run(monkeypatch, while_another_client_works=True) == []
+
+
+@pytest.mark.django_db
+def test_no_pause_is_longer_than_the_longest_allowed(monkeypatch, settings):
+    settings.QUOTE_EXPIRY_BATCH, settings.QUOTE_EXPIRY_YIELD = 2, 1e9
+
+    assert (
+        _pauses_of_a_run(monkeypatch, while_another_client_works=True) == [quotes.services.expiry.EXPIRY_MAX_PAUSE] * 2
+    )
