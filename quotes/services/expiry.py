@@ -127,12 +127,13 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
                     counts[manager_id] += count
                     expired_now += count
                 listed[manager_id].append(quote_id)
+            # Fewer rows than a batch: none left, or only rows another transaction holds, which this run
+            # must not wait for (nor try again and again).
+            last = expired_now < batch
             # Asked on the batch's own connection (behind a transaction-mode pooler, the next statement
             # outside this transaction may run on another one, which the batch has just left idle).
-            pause = _pause_for_others(time.monotonic() - started) if expired_now >= batch else 0.0
-        # Fewer rows than a batch: none left, or only rows another transaction holds, which this run
-        # must not wait for (nor try again and again).
-        if expired_now < batch:
+            pause = 0.0 if last else _pause_for_others(time.monotonic() - started)
+        if last:
             break
         if pause:
             time.sleep(pause)
