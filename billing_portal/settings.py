@@ -331,6 +331,9 @@ QUOTE_EXPIRY_BATCH = env.int("QUOTE_EXPIRY_BATCH", 2500)
 # While other clients use the database, the expiry pauses this many times as long as each batch took
 # (2: a run works a third of its time while the portal is busy); 0 never pauses.
 QUOTE_EXPIRY_YIELD = env.float("QUOTE_EXPIRY_YIELD", 2.0)
+# ... and takes only as many quotes per batch as it expires in this many seconds: a request that arrives
+# during a batch waits for a core no longer than that.
+QUOTE_EXPIRY_BUSY_BATCH_SECONDS = env.float("QUOTE_EXPIRY_BUSY_BATCH_SECONDS", 0.05)
 # Beat keeps only the last run of each entry there; losing it costs one early run, so a temporary
 # folder that exists on every machine will do when none is configured.
 CELERY_BEAT_SCHEDULE_FILENAME = env(

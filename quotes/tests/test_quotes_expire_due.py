@@ -1,4 +1,5 @@
 import contextlib
+import random
 import threading
 import time
 from datetime import timedelta
@@ -337,9 +338,21 @@ def test_a_row_another_transaction_holds_ends_the_batches_instead_of_being_tried
 
 def _pauses_of_a_run(monkeypatch, *, while_another_client_works: bool) -> list[float]:
     """Expire 5 quotes in batches of 2 (three batches) and return the pauses the run made between them."""
+    return _a_run(monkeypatch, while_another_client_works=while_another_client_works).pauses
+
+
+def _a_run(monkeypatch, *, while_another_client_works: bool, due: int = 5) -> SimpleNamespace:
+    """Expire `due` quotes: the pauses the run made between its batches, and how many quotes each batch might take."""
     pauses: list[float] = []
+    batches: list[int] = []
     monkeypatch.setattr(quotes.services.expiry, "time", SimpleNamespace(monotonic=time.monotonic, sleep=pauses.append))
-    for _ in range(5):
+
+    def note_batch(execute, sql, params, many, context):
+        if "UPDATE quotes_quote" in sql:
+            batches.append(params["batch"])
+        return execute(sql, params, many, context)
+
+    for _ in range(due):
         overdue(SubmittedQuoteFactory(lines=[]))
     other: dict = {}
     working = threading.Event()
@@ -360,13 +373,14 @@ def _pauses_of_a_run(monkeypatch, *, while_another_client_works: bool) -> list[f
         thread.start()
         assert working.wait(10)
     try:
-        assert quotes_expire_due() == 5
+        with connection.execute_wrapper(note_batch):
+            assert quotes_expire_due() == due
     finally:
         if while_another_client_works:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_cancel_backend(%s)", [other["pid"]])
             thread.join(10)
-    return pauses
+    return SimpleNamespace(pauses=pauses, batches=batches)
 
 
 @pytest.mark.django_db
@@ -401,3 +415,51 @@ def test_no_pause_is_longer_than_the_longest_allowed(monkeypatch, settings):
     assert (
         _pauses_of_a_run(monkeypatch, while_another_client_works=True) == [quotes.services.expiry.EXPIRY_MAX_PAUSE] * 2
     )
+
+
+@pytest.mark.django_db
+def test_a_run_takes_short_batches_while_another_client_uses_the_database(monkeypatch, settings):
+    settings.QUOTE_EXPIRY_BATCH, settings.QUOTE_EXPIRY_YIELD = 3, 2.0
+    settings.QUOTE_EXPIRY_BUSY_BATCH_SECONDS = 1e-9  # fewer quotes than one in that time: the smallest batch
+    monkeypatch.setattr(quotes.services.expiry, "EXPIRY_MIN_BUSY_BATCH", 1)
+
+    run = _a_run(monkeypatch, while_another_client_works=True)
+
+    assert run.batches == [3, 1, 1, 1]  # 3, then one at a time, until a batch finds none left
+    assert len(run.pauses) == 3
+
+
+@pytest.mark.django_db
+def test_a_run_with_the_database_to_itself_keeps_its_full_batches(monkeypatch, settings):
+    settings.QUOTE_EXPIRY_BATCH, settings.QUOTE_EXPIRY_YIELD = 3, 2.0
+    settings.QUOTE_EXPIRY_BUSY_BATCH_SECONDS = 1e-9
+    monkeypatch.setattr(quotes.services.expiry, "EXPIRY_MIN_BUSY_BATCH", 1)
+
+    assert _a_run(monkeypatch, while_another_client_works=False).batches == [3, 3]
+
+
+def test_a_busy_batch_takes_what_the_run_expires_in_the_time_allowed_within_bounds(settings):
+    settings.QUOTE_EXPIRY_BUSY_BATCH_SECONDS = 0.05
+    busy_batch_size = quotes.services.expiry._busy_batch_size
+    assert busy_batch_size(2500, 0.5, 2500) == 250  # 5,000 quotes a second: 250 in 50 ms
+    assert busy_batch_size(2500, 10.0, 2500) == quotes.services.expiry.EXPIRY_MIN_BUSY_BATCH
+    assert busy_batch_size(2500, 0.01, 2500) == 2500  # never more than a full batch
+
+
+@pytest.mark.django_db
+def test_the_notice_names_the_first_quotes_by_account_name_and_number_over_many_batches(account, monkeypatch, settings):
+    settings.QUOTE_EXPIRY_BATCH = 2
+    monkeypatch.setattr("quotes.services.expiry.EXPIRY_NOTICE_LISTED", 3)
+    # The same manager's second account comes first by name; the quotes expire in no order of either.
+    sibling = CompanyAccountFactory(account_manager=account.account_manager, name=f"Aardvark {account.name}")
+    due = [SubmittedQuoteFactory(account=target, lines=[]) for target in (account, sibling) * 10]
+    for hours, quote in enumerate(random.Random(7).sample(due, len(due)), start=1):
+        overdue(quote, by=timedelta(hours=hours))
+
+    assert quotes_expire_due() == 20
+
+    first = list(Quote.objects.filter(pk__in=[quote.pk for quote in due]).order_by("account__name", "number")[:3])
+    [notice] = emails_to(account.account_manager.email)
+    assert "20 quotes have expired" in notice.subject
+    named = sorted((notice.message.index(quote.number), quote.pk) for quote in due if quote.number in notice.message)
+    assert [pk for _position, pk in named] == [quote.pk for quote in first]
