@@ -2,6 +2,7 @@
 
 import json
 import logging
+import math
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -126,6 +127,7 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
     pools: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     cutoffs: dict[int, tuple[int, str, str]] = {}  # manager id -> the last quote their notice names, when full
     size = batch
+    checked = time.monotonic()  # when the run last asked whether others are at work
     while True:
         started = time.monotonic()
         with transaction.atomic():
@@ -153,7 +155,10 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
             last = expired_now < size
             # Asked on the batch's own connection (behind a transaction-mode pooler, the next statement
             # outside this transaction may run on another one, which the batch has just left idle).
-            busy = not last and _others_at_work(time.monotonic() - started)
+            # Over the whole time since it last asked, the pause included: a request that came and went during
+            # the pause counts too, so that a run beside a steady trickle of requests stays in short batches.
+            busy = not last and _others_at_work(time.monotonic() - checked)
+            checked = time.monotonic()
         took = time.monotonic() - started
         # A pool is ranked (and cut back) once it is full for the first time and whenever it has doubled since:
         # a few times per manager and run, as ever fewer newcomers come before the cutoff.
@@ -169,7 +174,8 @@ def quotes_expire_due(*, now: datetime | None = None) -> int:
         )
         if last:
             break
-        size = _busy_batch_size(expired_now, took, batch) if busy else batch
+        # Back to full batches step by step once the others have stopped (none is seen during one batch).
+        size = _busy_batch_size(expired_now, took, batch) if busy else min(batch, size * 2)
         if busy:
             time.sleep(min(settings.QUOTE_EXPIRY_YIELD * took, EXPIRY_MAX_PAUSE))
     if pools:
@@ -219,9 +225,10 @@ def _busy_batch_size(expired: int, seconds: float, batch: int) -> int:
     the cores left; a short batch keeps that queue short (about 0.05 s of the run's work ahead of a
     request, where a full batch at five times the present data takes up to 0.35 s).
     """
-    if seconds <= 0:
+    allowed = settings.QUOTE_EXPIRY_BUSY_BATCH_SECONDS
+    if not (seconds > 0 and allowed > 0 and math.isfinite(allowed)):  # 0, or not a number: full batches
         return batch
-    wanted = int(expired / seconds * settings.QUOTE_EXPIRY_BUSY_BATCH_SECONDS)
+    wanted = int(expired / seconds * allowed)
     return min(batch, max(EXPIRY_MIN_BUSY_BATCH, wanted))
 
 

@@ -1,5 +1,4 @@
 import contextlib
-import random
 import threading
 import time
 from datetime import timedelta
@@ -345,11 +344,22 @@ def _a_run(monkeypatch, *, while_another_client_works: bool, due: int = 5) -> Si
     """Expire `due` quotes: the pauses the run made between its batches, and how many quotes each batch might take."""
     pauses: list[float] = []
     batches: list[int] = []
-    monkeypatch.setattr(quotes.services.expiry, "time", SimpleNamespace(monotonic=time.monotonic, sleep=pauses.append))
+    windows: list[float] = []  # how far back each question whether others are at work looked
+
+    def pause(seconds: float) -> None:  # noted, and the run's clock moved on, without waiting
+        pauses.append(seconds)
+
+    monkeypatch.setattr(
+        quotes.services.expiry,
+        "time",
+        SimpleNamespace(monotonic=lambda: time.monotonic() + sum(pauses), sleep=pause),
+    )
 
     def note_batch(execute, sql, params, many, context):
         if "UPDATE quotes_quote" in sql:
             batches.append(params["batch"])
+        if "pg_stat_activity" in sql:
+            windows.append(params[0])
         return execute(sql, params, many, context)
 
     for _ in range(due):
@@ -380,7 +390,7 @@ def _a_run(monkeypatch, *, while_another_client_works: bool, due: int = 5) -> Si
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_cancel_backend(%s)", [other["pid"]])
             thread.join(10)
-    return SimpleNamespace(pauses=pauses, batches=batches)
+    return SimpleNamespace(pauses=pauses, batches=batches, windows=windows)
 
 
 @pytest.mark.django_db
@@ -447,19 +457,80 @@ def test_a_busy_batch_takes_what_the_run_expires_in_the_time_allowed_within_boun
 
 
 @pytest.mark.django_db
-def test_the_notice_names_the_first_quotes_by_account_name_and_number_over_many_batches(account, monkeypatch, settings):
+def test_the_notice_names_the_first_quotes_by_account_name_and_number_over_many_batches(
+    account, other_account, monkeypatch, settings
+):
     settings.QUOTE_EXPIRY_BATCH = 2
     monkeypatch.setattr("quotes.services.expiry.EXPIRY_NOTICE_LISTED", 3)
-    # The same manager's second account comes first by name; the quotes expire in no order of either.
-    sibling = CompanyAccountFactory(account_manager=account.account_manager, name=f"Aardvark {account.name}")
-    due = [SubmittedQuoteFactory(account=target, lines=[]) for target in (account, sibling) * 10]
-    for hours, quote in enumerate(random.Random(7).sample(due, len(due)), start=1):
+    manager = account.account_manager
+    # Two more accounts of the same manager, of one name that comes before the first account's: their quotes
+    # come first in the notice, by number across both, although the first account's numbers are the lowest.
+    sibling = CompanyAccountFactory(account_manager=manager, name=f"Aardvark {account.name}")
+    twin = CompanyAccountFactory(account_manager=manager, name=sibling.name)
+    in_order = [
+        SubmittedQuoteFactory(account=sibling, number="Q-T10", lines=[]),
+        SubmittedQuoteFactory(account=twin, number="Q-T105", lines=[]),
+        *(SubmittedQuoteFactory(account=sibling, number=f"Q-T1{n}", lines=[]) for n in range(1, 10)),
+        *(SubmittedQuoteFactory(account=account, number=f"Q-T0{n}", lines=[]) for n in range(10)),
+    ]
+    others = [SubmittedQuoteFactory(account=other_account, lines=[]) for _ in range(2)]
+    # The last in the notice's order expires first: every batch brings quotes that come before all earlier
+    # ones, so the candidates are ranked again and again, and the first three arrive in the last batches.
+    for hours, quote in enumerate([*in_order[:11], *others, *in_order[11:]], start=1):  # the first here expires last
         overdue(quote, by=timedelta(hours=hours))
 
-    assert quotes_expire_due() == 20
+    assert quotes_expire_due() == 23
 
-    first = list(Quote.objects.filter(pk__in=[quote.pk for quote in due]).order_by("account__name", "number")[:3])
-    [notice] = emails_to(account.account_manager.email)
-    assert "20 quotes have expired" in notice.subject
-    named = sorted((notice.message.index(quote.number), quote.pk) for quote in due if quote.number in notice.message)
-    assert [pk for _position, pk in named] == [quote.pk for quote in first]
+    [notice] = emails_to(manager.email)
+    assert "21 quotes have expired" in notice.subject
+    named = sorted(
+        (notice.message.index(quote.number), quote.number) for quote in in_order if quote.number in notice.message
+    )
+    assert [number for _position, number in named] == ["Q-T10", "Q-T105", "Q-T11"]
+    [notice] = emails_to(other_account.account_manager.email)
+    assert "2 quotes have expired" in notice.subject
+    assert all(quote.number in notice.message for quote in others)
+
+
+@pytest.mark.django_db
+def test_whether_others_work_is_asked_over_the_pause_too(monkeypatch, settings):
+    """A request that comes and goes while the run pauses keeps the next batch short."""
+    settings.QUOTE_EXPIRY_BATCH, settings.QUOTE_EXPIRY_YIELD = 2, 1e9  # each pause the longest allowed
+
+    run = _a_run(monkeypatch, while_another_client_works=True)
+
+    assert run.pauses == [quotes.services.expiry.EXPIRY_MAX_PAUSE] * 2
+    assert len(run.windows) == 2  # after the first and the second batch; the last one ends the run
+    assert run.windows[1] >= run.pauses[0]  # the second question covers the first pause, not only the batch after it
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seconds", [0, float("nan"), float("inf")])
+def test_a_busy_batch_time_that_is_not_a_positive_number_keeps_full_batches(settings, seconds):
+    settings.QUOTE_EXPIRY_BUSY_BATCH_SECONDS = seconds
+    assert quotes.services.expiry._busy_batch_size(2500, 0.5, 2500) == 2500
+
+
+@pytest.mark.django_db
+def test_once_nobody_else_is_at_work_the_batches_grow_back_step_by_step(monkeypatch, settings):
+    settings.QUOTE_EXPIRY_BATCH = 8
+    settings.QUOTE_EXPIRY_BUSY_BATCH_SECONDS = 1e-9
+    monkeypatch.setattr(quotes.services.expiry, "EXPIRY_MIN_BUSY_BATCH", 1)
+    monkeypatch.setattr(
+        quotes.services.expiry, "time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda _s: None)
+    )
+    answers = iter([True, False, False, False])  # others at work during the first batch only
+    monkeypatch.setattr(quotes.services.expiry, "_others_at_work", lambda _seconds: next(answers))
+    batches: list[int] = []
+
+    def note_batch(execute, sql, params, many, context):
+        if "UPDATE quotes_quote" in sql:
+            batches.append(params["batch"])
+        return execute(sql, params, many, context)
+
+    for _ in range(12):
+        overdue(SubmittedQuoteFactory(lines=[]))
+    with connection.execute_wrapper(note_batch):
+        assert quotes_expire_due() == 12
+
+    assert batches == [8, 1, 2, 4]  # 8, then one while others work, then twice as many each time: 1 of 4 ends it
