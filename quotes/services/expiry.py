@@ -196,10 +196,10 @@ EXPIRY_MAX_PAUSE = 5.0
 EXPIRY_MIN_BUSY_BATCH = 100
 
 
-def _others_at_work(batch_seconds: float) -> bool:
-    """Whether another client of the database was at work during the batch just done (the portal's
-    requests, a worker's task), so that the run should yield to it; never when `QUOTE_EXPIRY_YIELD` is 0
-    (or not a number).
+def _others_at_work(seconds: float) -> bool:
+    """Whether another client of the database was at work within the last `seconds` (since the run last
+    asked: the batch just done and the pause before it), the portal's requests or a worker's task, so that
+    the run should yield to it; never when `QUOTE_EXPIRY_YIELD` is 0 (or not a number).
 
     A run that yields makes its next batch short (`_busy_batch_size`) and then pauses
     `QUOTE_EXPIRY_YIELD` times as long as the batch took (at most EXPIRY_MAX_PAUSE seconds): with the
@@ -211,7 +211,7 @@ def _others_at_work(batch_seconds: float) -> bool:
         return False
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")  # the activity as it is now, not as first read
-        cursor.execute(_OTHERS_AT_WORK_SQL, [batch_seconds])
+        cursor.execute(_OTHERS_AT_WORK_SQL, [seconds])
         (others_at_work,) = cursor.fetchone()
     return others_at_work
 
