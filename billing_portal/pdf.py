@@ -264,6 +264,16 @@ def _stylesheets(paths: tuple[str, ...]) -> tuple[FontConfiguration, list[CSS]]:
     return cache[paths]
 
 
+def prepare() -> None:
+    """Load the engine, parse the default stylesheets and their fonts, and lay out one small page.
+
+    For a process that renders documents (a Celery pool process, at its start): what this loads lives
+    as long as the process, and the first document no longer pays for it.
+    """
+    _portal_html()
+    _html_to_pdf("<p>Portal</p>", DEFAULT_STYLESHEETS, None)
+
+
 def render_pdf(
     template_name: str,
     context: dict,

@@ -399,3 +399,6 @@ PDF_RENDER_SOFT_TIME_LIMIT = env.int("PDF_RENDER_SOFT_TIME_LIMIT", 120)
 PDF_MAX_LINES = env.int("PDF_MAX_LINES", 5000)
 PDF_ISOLATE_LINES = env.int("PDF_ISOLATE_LINES", 300)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 250_000)
+# A new pool process loads the PDF engine before it reports ready (billing_portal.celery): about a
+# second, more on a busy machine; Celery's default gives it 4 s before it replaces the process.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 30
