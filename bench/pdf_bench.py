@@ -198,19 +198,21 @@ def _documents_invoice(lines: int):
     return Invoice.objects.select_related("account", "account__billing_contact").get(pk=invoice.pk)
 
 
-def _short_render_times(invoice) -> dict:
+def _short_render_times(invoice, *, settle: bool = True) -> dict:
     """p50/p95 of INVOICE_PDF.render in this process, and its parts: WeasyPrint, Factur-X, the rest (template, XML).
 
     The process is first settled as a Celery pool process settles when it starts (the PDF engine loaded, what is
-    loaded frozen out of the garbage collector's sight); the full collections during the measured renders are
-    counted and timed.
+    loaded frozen out of the garbage collector's sight), unless `settle` is false, and unfrozen at the end, so that
+    the measures that follow in the same process are not changed by it. The full collections during the measured
+    renders are counted and timed.
     """
     from billing_portal import pdf
     from billing_portal.celery import settle_worker_process
     from invoices import einvoice
     from invoices.documents import INVOICE_PDF
 
-    settle_worker_process()
+    if settle:
+        settle_worker_process()
     parts = {"weasyprint": 0.0, "facturx": 0.0}
     full_collections: list[float] = []  # seconds each, while measuring
     collection_started = [0.0]
@@ -250,6 +252,7 @@ def _short_render_times(invoice) -> dict:
                 rows.append((total, parts["weasyprint"] - parts["facturx"], parts["facturx"], template, cpu))
     finally:
         gc.callbacks.remove(on_collection)
+        gc.unfreeze()
         pdf._html_to_pdf, einvoice.embed_xml = originals
     ms = lambda column, fraction: round(percentile([row[column] * 1000 for row in rows], fraction), 1)  # noqa: E731
     return {
@@ -277,7 +280,7 @@ def bench_env_names() -> list[str]:
     return list(bench_env(secret_key="unused"))
 
 
-def measure_documents(env: dict, *, code_dir: Path = BASE_DIR, log=print) -> dict:
+def measure_documents(env: dict, *, code_dir: Path = BASE_DIR, log=print, settle: bool = True) -> dict:
     """Every documents figure against its goal; Django must be set up with `env` (bench/common.py).
 
     Starts its own Celery worker (concurrency 1, prefork, the Procfile's --max-tasks-per-child) from
@@ -288,7 +291,7 @@ def measure_documents(env: dict, *, code_dir: Path = BASE_DIR, log=print) -> dic
 
     short = _documents_invoice(SHORT_LINES)
     log(f"Documents: rendering a {SHORT_LINES}-line invoice {SHORT_RENDERS} times in this process ...")
-    result = {"short": _short_render_times(short)}
+    result = {"short": _short_render_times(short, settle=settle)}
 
     log_file = BASE_DIR / "var" / "bench" / "celery-documents.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -374,6 +377,9 @@ def main() -> int:
     parser.add_argument("--renders", type=int, default=500, help="renders for the memory measure")
     parser.add_argument("--documents", action="store_true", help="the documents goals, on the bench database")
     parser.add_argument("--code-dir", type=Path, default=BASE_DIR, help="with --documents: run the worker from here")
+    parser.add_argument(
+        "--no-settle", action="store_true", help="with --documents: render in a process not settled as a worker's is"
+    )
     args = parser.parse_args()
 
     if args.documents:
@@ -382,7 +388,7 @@ def main() -> int:
         call_command("migrate", "--noinput", verbosity=0)
         call_command("collectstatic", "--noinput", verbosity=0)
         env = {name: os.environ[name] for name in bench_env_names()}
-        result = measure_documents(env, code_dir=args.code_dir)
+        result = measure_documents(env, code_dir=args.code_dir, settle=not args.no_settle)
         print(documents_table(result))
         return 0 if all(result["goals"].values()) else 1
 

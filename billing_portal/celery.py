@@ -19,16 +19,24 @@ app.autodiscover_tasks()
 
 @worker_process_init.connect
 def settle_worker_process(**_kwargs) -> None:
-    """Each pool process, as it starts: load the PDF engine now, then freeze what is loaded.
+    """Each prefork pool process, as it starts: load the PDF engine now, then freeze what is loaded.
 
-    The pool processes render the documents. Frozen out of the garbage collector's sight, the
-    libraries, fonts and stylesheets loaded here (about 130,000 objects) are no longer scanned by every
-    full collection: those took about 110 ms each during a run of 20-line invoices, one in every six
-    renders, and made the renders' p95 (docs/performance.md, "Documents: the worker's collections").
+    The pool processes render the documents. Frozen out of the garbage collector's sight, Django, the
+    portal and the engine with its fonts and stylesheets are no longer scanned by every full collection:
+    those took about 110 ms each during a run of 20-line invoices, one in every six renders
+    (docs/performance.md, "Documents: the worker's garbage collections"). An engine that fails to load
+    is logged and left to the renders, which fail and retry as before; every other task runs.
+    `PDF_PREPARE_AT_WORKER_START=false` leaves the engine to the first render.
     """
+    from django.conf import settings
+
     from billing_portal import pdf
 
-    pdf.prepare()
+    if settings.PDF_PREPARE_AT_WORKER_START:
+        try:
+            pdf.prepare()
+        except Exception:
+            logger.exception("The PDF engine could not be loaded as this worker process started")
     gc.collect()
     gc.freeze()
 

@@ -268,9 +268,9 @@ def prepare() -> None:
     """Load the engine, parse the default stylesheets and their fonts, and lay out one small page.
 
     For a process that renders documents (a Celery pool process, at its start): what this loads lives
-    as long as the process, and the first document no longer pays for it.
+    as long as the process, and the first document no longer pays for it. It reads static files only:
+    no database, cache or network, which a pool process has not set up yet when it calls this.
     """
-    _portal_html()
     _html_to_pdf("<p>Portal</p>", DEFAULT_STYLESHEETS, None)
 
 

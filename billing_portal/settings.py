@@ -401,4 +401,5 @@ PDF_ISOLATE_LINES = env.int("PDF_ISOLATE_LINES", 300)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 250_000)
 # A new pool process loads the PDF engine before it reports ready (billing_portal.celery): about a
 # second, more on a busy machine; Celery's default gives it 4 s before it replaces the process.
-CELERY_WORKER_PROC_ALIVE_TIMEOUT = 30
+PDF_PREPARE_AT_WORKER_START = env.bool("PDF_PREPARE_AT_WORKER_START", True)
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.int("CELERY_WORKER_PROC_ALIVE_TIMEOUT", 30)
