@@ -6,7 +6,6 @@ import datetime
 import re
 
 import pytest
-from django.utils import timezone
 from post_office.models import Email
 
 from accounts import services
@@ -91,7 +90,7 @@ def visit_contact_pages(page, base, portal):
     assert page.locator("#id_accept.is-invalid").count() == 1
     yield "order review: terms not accepted"
     account = portal["account"]
-    account.po_number, account.po_expires_on = "PO-2026-0042", datetime.date.today() - datetime.timedelta(days=1)
+    account.po_number, account.po_expires_on = "PO-2026-0042", account.today() - datetime.timedelta(days=1)
     account.save(update_fields=["po_number", "po_expires_on"])
     page.goto(base + portal["order_review"])
     assert page.locator("#po-expired").count() == 1
@@ -100,7 +99,7 @@ def visit_contact_pages(page, base, portal):
     submit_main_form(page)
     assert page.locator("#order-errors #po-link").count() == 1
     yield "order review: refused for the purchase order"
-    account.po_expires_on = datetime.date.today() + datetime.timedelta(days=10)
+    account.po_expires_on = account.today() + datetime.timedelta(days=10)
     account.save(update_fields=["po_expires_on"])
     page.goto(base + portal["order_review"])
     assert page.locator("#po-warning").count() == 1
@@ -122,7 +121,7 @@ def visit_contact_pages(page, base, portal):
     yield "products"
     account = CompanyAccount.objects.filter(pk=portal["quotes"]["open"].account_id)
     for state, days in [("expiring", 12), ("expired", -3)]:
-        account.update(po_number="PO-4711", po_expires_on=timezone.localdate() + datetime.timedelta(days=days))
+        account.update(po_number="PO-4711", po_expires_on=account.get().today() + datetime.timedelta(days=days))
         page.goto(f"{base}/billing/")
         assert page.locator("#po-expiry").is_visible()
         yield f"billing: purchase order {state}"

@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from invoices.tests.factories import IssuedInvoiceFactory
@@ -15,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def invoices(account):
-    today = timezone.localdate()
+    today = account.today()
     for total, due in [(Decimal("1000.00"), -12), (Decimal("234.50"), 20)]:
         IssuedInvoiceFactory(
             account=account,

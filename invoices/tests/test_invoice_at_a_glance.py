@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from invoices import services
 from invoices.tests.factories import IssuedInvoiceFactory
@@ -20,7 +19,7 @@ def test_the_heading_says_these_are_the_20_most_recent(contact_client, account):
 
 
 def test_each_row_shows_the_amount_due_and_links_its_pdf(contact_client, account):
-    unpaid = IssuedInvoiceFactory(account=account, due_date=timezone.localdate() + datetime.timedelta(days=3))
+    unpaid = IssuedInvoiceFactory(account=account, due_date=account.today() + datetime.timedelta(days=3))
     paid = IssuedInvoiceFactory(account=account, state="paid")
     page = contact_client.get(URL).content.decode()
     for invoice in (unpaid, paid):
@@ -30,14 +29,14 @@ def test_each_row_shows_the_amount_due_and_links_its_pdf(contact_client, account
 
 
 def test_an_overdue_invoice_says_by_how_many_days(contact_client, account):
-    invoice = IssuedInvoiceFactory(account=account, due_date=timezone.localdate() - datetime.timedelta(days=12))
+    invoice = IssuedInvoiceFactory(account=account, due_date=account.today() - datetime.timedelta(days=12))
     assert "12 days overdue" in contact_client.get(URL).content.decode()
     assert "12 days overdue" in contact_client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
 
 
 def test_each_status_has_its_own_badge(contact_client, account):
-    IssuedInvoiceFactory(account=account, due_date=timezone.localdate() - datetime.timedelta(days=1))
-    IssuedInvoiceFactory(account=account, due_date=timezone.localdate() + datetime.timedelta(days=1))
+    IssuedInvoiceFactory(account=account, due_date=account.today() - datetime.timedelta(days=1))
+    IssuedInvoiceFactory(account=account, due_date=account.today() + datetime.timedelta(days=1))
     IssuedInvoiceFactory(account=account, state="paid")
     IssuedInvoiceFactory(account=account, state="void")
     page = contact_client.get(URL).content.decode()

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from invoices.models import InvoiceKind, InvoiceState
 from invoices.selectors import invoice_balance_for_account
@@ -17,7 +16,7 @@ URL = reverse("invoices:list")
 
 
 def issued(account, total, *, days_overdue=None, currency="USD", **fields):
-    today = timezone.localdate()
+    today = account.today()
     due = today - datetime.timedelta(days=days_overdue) if days_overdue else today + datetime.timedelta(days=10)
     return IssuedInvoiceFactory(
         account=account,

@@ -3,7 +3,6 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from invoices.models import Invoice, InvoiceKind, InvoiceState
 from invoices.tests.factories import InvoiceFactory, IssuedInvoiceFactory
@@ -68,7 +67,7 @@ def test_it_never_lists_another_accounts_invoices(contact_client, account, other
 
 
 def test_it_shows_dates_amount_with_currency_and_status(contact_client, account):
-    today = timezone.localdate()
+    today = account.today()
     IssuedInvoiceFactory(
         account=account,
         number="INV-OPEN",

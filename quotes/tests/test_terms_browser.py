@@ -79,7 +79,7 @@ def test_an_expired_purchase_order_is_renewed_from_the_review_and_the_order_plac
     contact.language = language
     contact.save(update_fields=["language"])
     account.po_number = "PO-2026-0042"
-    account.po_expires_on = datetime.date.today() - datetime.timedelta(days=3)
+    account.po_expires_on = account.today() - datetime.timedelta(days=3)
     account.save(update_fields=["po_number", "po_expires_on"])
     page = signed_in_page
     page.goto(f"{live_server.url}/quotes/orders/{order.pk}/")
