@@ -215,13 +215,14 @@ def _short_render_times(invoice, *, settle: bool = True) -> dict:
         settle_worker_process()
     parts = {"weasyprint": 0.0, "facturx": 0.0}
     full_collections: list[float] = []  # seconds each, while measuring
-    collection_started = [0.0]
+    collection_started = 0.0
 
     def on_collection(phase: str, info: dict) -> None:
+        nonlocal collection_started
         if phase == "start":
-            collection_started[0] = time.perf_counter()
+            collection_started = time.perf_counter()
         elif info["generation"] == 2 and measuring:
-            full_collections.append(time.perf_counter() - collection_started[0])
+            full_collections.append(time.perf_counter() - collection_started)
 
     def timing(name, function):
         def timed_function(*args, **kwargs):

@@ -6,6 +6,7 @@ import threading
 
 from celery import Celery
 from celery.signals import worker_process_init
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -28,9 +29,7 @@ def settle_worker_process(**_kwargs) -> None:
     is logged and left to the renders, which fail and retry as before; every other task runs.
     `PDF_PREPARE_AT_WORKER_START=false` leaves the engine to the first render.
     """
-    from django.conf import settings
-
-    from billing_portal import pdf
+    from billing_portal import pdf  # not at import: the web processes import this module and never render
 
     if settings.PDF_PREPARE_AT_WORKER_START:
         try:
