@@ -1,5 +1,5 @@
 """A Celery pool process loads the PDF engine as it starts and freezes it, so that full garbage
-collections during renders do not scan it."""
+collections during renders do not scan it; it collects fully after each task rather than within one."""
 
 from .fresh_process import output_of
 
@@ -22,6 +22,24 @@ worker_process_init.send(sender=None)
 engine_loaded = "weasyprint" in sys.modules
 engine_frozen = engine_loaded and not any(obj is pdf._portal_html() for obj in gc.get_objects())  # in no generation
 print(before, gc.get_freeze_count(), engine_loaded, engine_frozen, Errors.logged, app.conf.worker_proc_alive_timeout)
+"""
+
+AFTER_A_TASK = """
+import gc, weakref
+import django
+django.setup()
+from celery.signals import task_postrun, worker_process_init
+{start}
+full_collections_every = gc.get_threshold()[2]
+gc.disable()  # only the collection after the task may free the cycle below
+class Node:
+    pass
+node = Node()
+node.me = node
+left = weakref.ref(node)
+del node
+task_postrun.send(sender=None)
+print(full_collections_every, left() is None)
 """
 
 
@@ -55,3 +73,16 @@ def test_an_engine_that_fails_to_load_is_logged_and_the_process_starts_all_the_s
 
     assert errors == 1
     assert frozen > before
+
+
+def test_a_pool_process_collects_after_each_task_and_seldom_within_one():
+    full_collections_every, freed = output_of(AFTER_A_TASK.format(start="worker_process_init.send(sender=None)"))
+
+    assert (full_collections_every, freed) == ("100", "True")
+
+
+def test_a_process_that_is_no_pool_process_leaves_collecting_to_python():
+    # A test process runs tasks eagerly: a full collection of its unfrozen heap after each would be slow.
+    full_collections_every, freed = output_of(AFTER_A_TASK.format(start=""))
+
+    assert (full_collections_every, freed) == ("10", "False")
