@@ -207,6 +207,8 @@ def _short_render_times(invoice, *, settle: bool = True) -> dict:
     changed by it. The full collections during the measured renders are counted and timed, and so is the one after
     each render (`collect_after_task`, as the pool process runs it once a task has ended; not in the render time).
     """
+    from celery.signals import task_postrun
+
     from billing_portal import celery, pdf
     from invoices import einvoice
     from invoices.documents import INVOICE_PDF
@@ -248,19 +250,18 @@ def _short_render_times(invoice, *, settle: bool = True) -> dict:
             parts.update(weasyprint=0.0, facturx=0.0)
             start, cpu = time.perf_counter(), time.process_time()
             INVOICE_PDF.render(invoice)
-            total = time.perf_counter() - start
+            total, cpu = time.perf_counter() - start, time.process_time() - cpu
             measuring, collected = False, time.perf_counter()
             celery.collect_after_task()
             after_render.append(time.perf_counter() - collected)
             if n >= 5:  # the first renders parse templates, stylesheets and fonts
                 template = total - parts["weasyprint"]
-                cpu = time.process_time() - cpu
                 rows.append((total, parts["weasyprint"] - parts["facturx"], parts["facturx"], template, cpu))
     finally:
         gc.callbacks.remove(on_collection)
         gc.unfreeze()
         gc.set_threshold(*threshold)
-        celery._settled = False
+        task_postrun.disconnect(celery.collect_after_task)
         pdf._html_to_pdf, einvoice.embed_xml = originals
     ms = lambda column, fraction: round(percentile([row[column] * 1000 for row in rows], fraction), 1)  # noqa: E731
     return {

@@ -19,17 +19,17 @@ app.autodiscover_tasks()
 
 
 # A full collection during a task scans all that the task holds: a 20-line invoice's layout is
-# alive through most of its render, and in about one render in seven one took 17-25 ms of it. Pool
+# alive through most of its render, and in about one render in seven one took 17-25 ms of it. Settled
 # processes instead collect fully after each task (`collect_after_task`, about 5 ms after a render,
 # when its layout is garbage), and automatically only after ten times Python's usual number of
 # younger collections: not within a task of ordinary size, still within a long one.
 FULL_COLLECTION_THRESHOLD = 100
-_settled = False
 
 
 @worker_process_init.connect
 def settle_worker_process(**_kwargs) -> None:
-    """Each prefork pool process, as it starts: load the PDF engine now, then freeze what is loaded.
+    """Each prefork pool process (and a solo pool's one process), as it starts: load the PDF engine now,
+    then freeze what is loaded.
 
     The pool processes render the documents. Frozen out of the garbage collector's sight, Django, the
     portal and the engine with its fonts and stylesheets are no longer scanned by every full collection:
@@ -50,20 +50,17 @@ def settle_worker_process(**_kwargs) -> None:
     gc.freeze()
     generation0, generation1, _ = gc.get_threshold()
     gc.set_threshold(generation0, generation1, FULL_COLLECTION_THRESHOLD)
-    global _settled
-    _settled = True
+    # Only here: a process that runs tasks eagerly (the tests') would scan its whole unfrozen heap each time.
+    task_postrun.connect(collect_after_task)
 
 
-@task_postrun.connect
 def collect_after_task(**_kwargs) -> None:
-    """In a settled pool process, a full garbage collection once a task has ended (its result is stored).
+    """A full garbage collection in a settled process once a task has returned, before its message is acknowledged.
 
-    Frees what the task left in reference cycles at the one moment it holds nothing, and restarts the
-    collector's counts, so that the next task of ordinary size runs without a full collection. Not in
-    other processes: a test process running tasks eagerly would scan its whole unfrozen heap each time.
+    Frees the cycles the task left, its layout above all, and restarts the collector's counts, so that the
+    next task of ordinary size runs without a full collection.
     """
-    if _settled:
-        gc.collect()
+    gc.collect()
 
 
 # Messages waiting for the publisher thread. When the broker hangs they pile up to this many and

@@ -106,7 +106,7 @@ def test_a_daemonic_process_like_a_celery_pool_worker_can_render_in_a_child(db):
     assert results.get(timeout=1) == 4
 
 
-def test_the_render_process_lays_out_without_collecting_its_garbage(db):
+def test_the_render_process_lays_out_without_collecting_its_garbage():
     # It exits after one document, which frees everything; collections on the way cost a fifth of a long render.
     import gc
 
