@@ -101,3 +101,28 @@ def test_a_hung_redis_costs_one_timeout_not_one_per_request(client, contact, acc
     assert time.monotonic() - started < RETRY_AFTER
     # Each of these requests would otherwise wait for the socket timeout up to three times (read, cache, save).
     assert time.monotonic() - started < 1.5, "Redis was asked again after it had hung"
+
+
+def test_the_session_cache_makes_one_redis_client_for_every_operation(client, contact, account, monkeypatch):
+    import redis
+
+    made = []
+    original_init = redis.Redis.__init__
+
+    def counting_init(self, *args, **kwargs):
+        made.append(self)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counting_init)
+    cache = RedisCacheOrMiss(settings.CACHES[settings.SESSION_CACHE_ALIAS]["LOCATION"], {"KEY_PREFIX": "client-test"})
+
+    cache.set("key", {"a": 1})
+    assert cache.get("key") == {"a": 1}
+    cache.delete("key")
+    assert cache.get("key") is None
+    assert len(made) == 1
+
+    key = sign_in(client, contact)  # a signed-in request reads its session and writes it back
+    made.clear()
+    assert is_signed_in(client, key)
+    assert made == []  # Django's own client made two per request: the read and the write of the session
