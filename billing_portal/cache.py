@@ -20,22 +20,24 @@ RETRY_AFTER = 5.0
 
 
 class OneClientPerServer(RedisCacheClient):
-    """Django's Redis cache client with one `redis.Redis` per server, made once.
+    """Django's Redis cache client with one `redis.Redis` per server, made on first use and kept (per cache
+    instance: Django keeps one per thread).
 
     Django's makes a new one for every operation (about 60 µs each, building its table of reply handlers),
     and every signed-in request makes two: its session's read and its write. A `redis.Redis` holds no
-    connection of its own (its pool does, and starts a new one in a forked process), so one serves them all.
+    connection of its own; its pool does, and in a forked process it drops the inherited connections and
+    opens new ones as needed, so one client serves every operation.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._clients = {}
+        self._clients = {}  # pool -> its client; the pool is compared by identity and kept alive here
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
+        client = self._clients.get(pool)
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[pool] = self._client(connection_pool=pool)
         return client
 
 

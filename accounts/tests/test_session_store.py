@@ -103,7 +103,7 @@ def test_a_hung_redis_costs_one_timeout_not_one_per_request(client, contact, acc
     assert time.monotonic() - started < 1.5, "Redis was asked again after it had hung"
 
 
-def test_the_session_cache_makes_one_redis_client_for_every_operation(client, contact, account, monkeypatch):
+def test_the_session_cache_makes_one_redis_client_for_all_operations(client, contact, account, monkeypatch):
     import redis
 
     made = []
@@ -114,7 +114,8 @@ def test_the_session_cache_makes_one_redis_client_for_every_operation(client, co
         original_init(self, *args, **kwargs)
 
     monkeypatch.setattr(redis.Redis, "__init__", counting_init)
-    cache = RedisCacheOrMiss(settings.CACHES[settings.SESSION_CACHE_ALIAS]["LOCATION"], {"KEY_PREFIX": "client-test"})
+    sessions = settings.CACHES[settings.SESSION_CACHE_ALIAS]
+    cache = RedisCacheOrMiss(sessions["LOCATION"], {"KEY_PREFIX": "client-test", "OPTIONS": sessions["OPTIONS"]})
 
     cache.set("key", {"a": 1})
     assert cache.get("key") == {"a": 1}
@@ -126,3 +127,4 @@ def test_the_session_cache_makes_one_redis_client_for_every_operation(client, co
     made.clear()
     assert is_signed_in(client, key)
     assert made == []  # Django's own client made two per request: the read and the write of the session
+    assert caches[settings.SESSION_CACHE_ALIAS].get(KEY_PREFIX + key) is not None  # and Redis was used
