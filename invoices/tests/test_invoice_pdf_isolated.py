@@ -1,8 +1,12 @@
 """A long invoice is laid out in a child process: the same PDF and e-invoice, stored, and failures raised as before."""
 
+import functools
 import io
 import os
+import signal
+import time
 from decimal import Decimal
+from pathlib import Path
 
 import facturx
 import pytest
@@ -25,9 +29,9 @@ def child_renders(monkeypatch):
     calls = []
     original = pdf._in_child_process
 
-    def spy(function, *args):
+    def spy(function, *args, **kwargs):
         calls.append(function.__name__)
-        return original(function, *args)
+        return original(function, *args, **kwargs)
 
     monkeypatch.setattr(pdf, "_in_child_process", spy)
     return calls
@@ -66,7 +70,7 @@ def test_a_render_process_that_dies_fails_the_render_and_stores_nothing(account,
     invoice = services.invoice_issue(invoice=draft_with_lines(account, lines=LINES), actor=staff)
     original = pdf._in_child_process
     # The child ends as one killed for its memory would: without an answer.
-    monkeypatch.setattr(pdf, "_in_child_process", lambda function, *args: original(os._exit, 9))
+    monkeypatch.setattr(pdf, "_in_child_process", lambda function, *args, **kwargs: original(os._exit, 9, **kwargs))
 
     with pytest.raises(pdf.RenderProcessFailed, match="exit code 9"):
         documents.document_ensure(INVOICE_PDF, pk=invoice.pk)
@@ -111,3 +115,44 @@ def test_the_render_process_lays_out_without_collecting_its_garbage():
     import gc
 
     assert pdf._in_child_process(gc.isenabled) is False
+
+
+def test_the_render_process_loads_the_engine_before_it_is_given_its_work():
+    # So it is started first, and loads while the worker prepares the document.
+    child = pdf.start_layout_process()
+    try:
+        maps = Path(f"/proc/{child.pid}/maps")
+        deadline = time.monotonic() + 60
+        while "libpango" not in maps.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "libpango" in maps.read_text()  # no work has been sent yet
+        assert pdf._in_child_process(len, "four", child=child) == 4
+    finally:
+        pdf.end_layout_process(child)
+
+
+def test_what_the_render_process_prints_does_not_spoil_its_outcome():
+    # WeasyPrint prints when it cannot load a library; the C libraries may write to the descriptor directly.
+    assert pdf._in_child_process(functools.partial(print, "a line on standard output", flush=True)) is None
+
+
+def test_a_document_that_fails_while_its_render_process_waits_leaves_no_process_behind(
+    account, staff, settings, monkeypatch
+):
+    settings.PDF_ISOLATE_LINES = 2
+    invoice = services.invoice_issue(invoice=draft_with_lines(account, lines=LINES), actor=staff)
+    started = []
+    original = pdf.start_layout_process
+    monkeypatch.setattr(pdf, "start_layout_process", lambda: started.append(original()) or started[-1])
+
+    def broken_xml(invoice):
+        raise ValueError("no XML")
+
+    monkeypatch.setattr(INVOICE_PDF, "finisher", broken_xml)
+
+    with pytest.raises(ValueError, match="no XML"):
+        documents.document_ensure(INVOICE_PDF, pk=invoice.pk)
+
+    (child,) = started
+    assert child.returncode == -signal.SIGKILL  # ended, not left waiting for work that never comes
+    assert child.stdin.closed and child.stdout.closed
