@@ -82,24 +82,21 @@ class StoredDocument:
         lines = self.line_count(obj)
         pdf.check_lines(lines, document=self.label(obj))
         language = self.language(obj)
-        process = None
-        try:
-            if lines > settings.PDF_ISOLATE_LINES:
-                # Laid out in a child process, started first so that it loads the engine meanwhile.
-                process = pdf.start_layout_process()
-            with translation.override(language), timezone.override(self.zone(obj)):
-                context = self.context(obj)
-                return pdf.render_pdf(
-                    self.template,
-                    context,
-                    language=language,
-                    variant=self.pdf_variant,
-                    finish=self.finisher(obj),
-                    process=process,
-                )
-        finally:
-            if process is not None:
-                pdf.end_layout_process(process)
+        # A long document is laid out in a child process, started first so that it loads the engine meanwhile.
+        with (
+            pdf.layout_process(lines > settings.PDF_ISOLATE_LINES) as process,
+            translation.override(language),
+            timezone.override(self.zone(obj)),
+        ):
+            context = self.context(obj)
+            return pdf.render_pdf(
+                self.template,
+                context,
+                language=language,
+                variant=self.pdf_variant,
+                finish=self.finisher(obj),
+                process=process,
+            )
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,8 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -322,8 +323,8 @@ def start_layout_process() -> subprocess.Popen:
 
     It loads the engine (about a second) while this process prepares the document: for a long invoice
     that is its lines, its e-invoice's XML and its template, about 2.4 s for 5,000 lines. `render_pdf`
-    ends it once it has done its work; whoever starts it also calls `end_layout_process` in a `finally`,
-    for a document that fails before it is handed over.
+    ends it once it has done its work; `layout_process` also ends it for a document that fails before it
+    is handed over.
     """
     return subprocess.Popen(
         [sys.executable, "-m", "billing_portal.pdf_process"],
@@ -331,6 +332,19 @@ def start_layout_process() -> subprocess.Popen:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
+
+
+@contextmanager
+def layout_process(needed: bool) -> Iterator[subprocess.Popen | None]:
+    """`start_layout_process()` if `needed` (else None), ended on the way out whatever happened."""
+    child = None
+    try:
+        if needed:
+            child = start_layout_process()
+        yield child
+    finally:
+        if child is not None:
+            end_layout_process(child)
 
 
 def end_layout_process(child: subprocess.Popen) -> None:
