@@ -8,6 +8,7 @@ from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import get_language_info, gettext
 
 # The frame's links (header, navigation, account switcher, language switch, sign-out, session warning).
@@ -31,8 +32,8 @@ FRAME_STATIC = {
 
 @cache
 def _frame() -> dict:
-    links = {key: reverse(name) for key, name in FRAME_URLS.items()}
-    links.update({key: static(path) for key, path in FRAME_STATIC.items()})
+    links = {key: escape(reverse(name)) for key, name in FRAME_URLS.items()}
+    links.update({key: escape(static(path)) for key, path in FRAME_STATIC.items()})
     languages = [get_language_info(code) for code, _name in settings.LANGUAGES]
     return {"frame_links": links, "frame_languages": languages}
 
@@ -42,7 +43,7 @@ def _frame_text(language: str) -> dict[str, str]:
     """The frame's words in one language. Translations are read at start, so each language's words are
     looked up once per process instead of by thirteen `translate` tags on every page."""
     with translation.override(language):
-        return {
+        words = {
             "portal": gettext("Corporate Billing Portal"),
             "skip": gettext("Skip to content"),
             "main": gettext("Main"),
@@ -58,6 +59,7 @@ def _frame_text(language: str) -> dict[str, str]:
             ),
             "stay": gettext("Stay signed in"),
         }
+    return {key: escape(text) for key, text in words.items()}
 
 
 @receiver(setting_changed)
@@ -71,9 +73,18 @@ def _forget_frame(*, setting: str, **kwargs) -> None:
 
 def frame(request) -> dict:
     """`frame_links` (URLs by name, static files by name), `frame_languages` (code, name_local, ...) and
-    `frame_text` (the frame's words in the active language).
+    `frame_text` (the frame's words in the active language); `nav_section`, the navigation tab of the
+    page's app (a view may name another), and `frame_switcher`, whether the contact has accounts to
+    switch between.
 
     Reversing a URL or hashing a static file's name costs 30-40 µs a tag; the frame has twelve. Neither
-    changes while a process runs: URLs and the static files' manifest are read at start.
+    changes while a process runs: URLs and the static files' manifest are read at start. Links and words
+    are escaped here, once, so that the template's auto-escaping passes them through as they are.
     """
-    return {**_frame(), "frame_text": _frame_text(translation.get_language())}
+    match = request.resolver_match
+    return {
+        **_frame(),
+        "frame_text": _frame_text(translation.get_language()),
+        "nav_section": match.app_name if match else "",
+        "frame_switcher": len(getattr(request, "accounts", ())) > 1,
+    }

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
+from functools import partial
 from typing import TypeVar
 
 from django.conf import settings
@@ -94,7 +95,7 @@ class StoredDocument:
                 context,
                 language=language,
                 variant=self.pdf_variant,
-                finish=self.finisher(obj),
+                finisher=partial(self.finisher, obj),
                 process=process,
             )
 

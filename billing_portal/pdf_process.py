@@ -1,4 +1,5 @@
-"""`python -m billing_portal.pdf_process`: runs a pickled `(function, args)` from stdin, pickles the outcome to stdout.
+"""`python -m billing_portal.pdf_process`: runs a pickled `(function, args)` from stdin, then the pickled function
+(or None) that follows it on the result, and pickles the outcome to stdout.
 
 billing_portal.pdf starts it for each long document, so that the memory of its layout leaves with
 the process; it loads the PDF engine first, before it reads its work. The outcome is `(True, result)`
@@ -33,9 +34,13 @@ def main() -> None:
         logging.getLogger(__name__).exception("The PDF engine could not be loaded before the work came")
     function, args = pickle.load(sys.stdin.buffer)
     try:
-        outcome = (True, function(*args))
+        result = function(*args)
+        # The parent sends what finishes the result (or None) once it has made it, while this process worked.
+        finish = pickle.load(sys.stdin.buffer)
+        outcome = (True, finish(result) if finish is not None else result)
     except BaseException as error:  # every failure goes back to the parent as it was
         outcome = (False, error)
+        sys.stdin.buffer.read()  # what the parent still sends: neither then waits for the other to read
     try:
         data = pickle.dumps(outcome)
     except Exception as error:  # an exception that does not pickle

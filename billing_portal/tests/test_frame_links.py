@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import CompanyAccountFactory
+from billing_portal import context_processors
 from billing_portal.context_processors import FRAME_STATIC, FRAME_URLS
 
 
@@ -67,3 +68,27 @@ def test_the_frame_speaks_the_language_of_each_request_at_once(contact_client):
     ):
         for word in words:
             assert word in page, word
+
+
+@pytest.mark.parametrize(
+    ("url", "tab"),
+    [("quotes:list", "quotes:list"), ("invoices:list", "invoices:list"), ("accounts:billing", "accounts:billing")],
+)
+def test_the_navigation_marks_the_section_of_the_page(contact_client, url, tab):
+    html = contact_client.get(reverse(url)).content.decode()
+
+    current = re.findall(r'class="nav-link active" aria-current="page" href="([^"]+)"', html)
+    assert current == [reverse(tab)]
+
+
+def test_the_frames_words_are_escaped_once(contact_client, monkeypatch):
+    # They are escaped when first looked up, not by the template: a translation with markup shows as text.
+    monkeypatch.setattr(context_processors, "gettext", lambda text: "Billing & <b>Co</b>")
+    context_processors._frame_text.cache_clear()
+    try:
+        html = contact_client.get(reverse("quotes:list")).content.decode()
+    finally:
+        context_processors._frame_text.cache_clear()
+
+    assert "Billing &amp; &lt;b&gt;Co&lt;/b&gt;" in html
+    assert "<b>Co</b>" not in html and "&amp;amp;" not in html
