@@ -40,7 +40,10 @@ def main() -> None:
         outcome = (True, finish(result) if finish is not None else result)
     except BaseException as error:  # every failure goes back to the parent as it was
         outcome = (False, error)
-        sys.stdin.buffer.read()  # what the parent still sends: neither then waits for the other to read
+        # What the parent still sends, read to its end (in pieces: the failure may be a lack of memory), so that
+        # neither process waits for the other to read.
+        while sys.stdin.buffer.read(1 << 16):
+            pass
     try:
         data = pickle.dumps(outcome)
     except Exception as error:  # an exception that does not pickle

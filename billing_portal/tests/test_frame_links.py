@@ -6,6 +6,7 @@ import pytest
 from django.templatetags.static import static
 from django.test import Client
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from accounts.tests.factories import CompanyAccountFactory
 from billing_portal import context_processors
@@ -72,7 +73,12 @@ def test_the_frame_speaks_the_language_of_each_request_at_once(contact_client):
 
 @pytest.mark.parametrize(
     ("url", "tab"),
-    [("quotes:list", "quotes:list"), ("invoices:list", "invoices:list"), ("accounts:billing", "accounts:billing")],
+    [
+        ("quotes:list", "quotes:list"),
+        ("invoices:list", "invoices:list"),
+        ("accounts:billing", "accounts:billing"),
+        ("quotes:products", "accounts:billing"),  # the view names its section: not its app's
+    ],
 )
 def test_the_navigation_marks_the_section_of_the_page(contact_client, url, tab):
     html = contact_client.get(reverse(url)).content.decode()
@@ -92,3 +98,11 @@ def test_the_frames_words_are_escaped_once(contact_client, monkeypatch):
 
     assert "Billing &amp; &lt;b&gt;Co&lt;/b&gt;" in html
     assert "<b>Co</b>" not in html and "&amp;amp;" not in html
+
+
+def test_the_frames_links_and_words_reach_the_template_escaped_already():
+    # Auto-escaping then passes them through as they are instead of escaping each on every page.
+    words = context_processors._frame_text("en")
+    links = context_processors._frame()["frame_links"]
+
+    assert all(isinstance(value, SafeString) for value in [*words.values(), *links.values()])

@@ -138,7 +138,7 @@ def test_what_the_render_process_prints_does_not_spoil_its_outcome():
     assert pdf._in_child_process(functools.partial(print, "a line on standard output", flush=True)) is None
 
 
-def test_a_document_that_fails_while_its_render_process_waits_leaves_no_process_behind(
+def test_a_document_that_fails_before_its_render_process_has_finished_leaves_no_process_behind(
     account, staff, settings, monkeypatch
 ):
     settings.PDF_ISOLATE_LINES = 2
@@ -156,7 +156,7 @@ def test_a_document_that_fails_while_its_render_process_waits_leaves_no_process_
         documents.document_ensure(INVOICE_PDF, pk=invoice.pk)
 
     (child,) = started
-    assert child.returncode == -signal.SIGKILL  # ended, not left waiting for work that never comes
+    assert child.returncode == -signal.SIGKILL  # ended, not left laying out a document that failed
     assert child.stdin.closed and child.stdout.closed
 
 
@@ -203,3 +203,15 @@ def test_a_failure_in_the_child_comes_back_while_the_worker_still_sends_a_large_
     finally:
         for child in started:
             pdf.end_layout_process(child)
+
+
+def test_ending_a_render_process_that_has_ended_with_something_unsent_closes_its_pipes():
+    # What `_send` left buffered for a child that died cannot be flushed; ending the child must not fail on it.
+    child = pdf.start_layout_process()
+    child.kill()
+    child.wait()
+    child.stdin.write(b"unsent")
+
+    pdf.end_layout_process(child)
+
+    assert child.stdin.closed and child.stdout.closed
