@@ -22,6 +22,7 @@ from functools import partial
 from typing import TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -175,9 +176,12 @@ def document_prepare_later(document: StoredDocument, obj) -> bool:
     """Queue the render of a missing document; False if it is too long ever to be rendered."""
     if pdf.too_many_lines(document.line_count(obj)):
         return False
+    from .celery import send_on_commit
     from .tasks import document_prepare  # tasks import this module
 
-    pdf.queue_render_once(document_prepare, document.kind, obj.pk)
+    # Once a minute at most (the key is in the shared cache): repeated clicks add no work.
+    if cache.add(f"pdf-render:{document_prepare.name}:{document.kind}:{obj.pk}", True, timeout=60):
+        send_on_commit(document_prepare, document.kind, obj.pk)
     return True
 
 

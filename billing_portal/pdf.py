@@ -21,7 +21,7 @@ Used by every app that produces a document (invoices, receipts); imports no app.
 - Page numbers: `counter_content(_("Page %(page)s of %(pages)s"))` turns a translated label
   into a CSS `content` value for an `@page` margin box.
 - Bounds: a web request never renders. It serves the stored file, or answers at once with
-  `preparing_response()` and queues the render task (`queue_render_once`). The tasks run under a
+  `preparing_response()` and the render task is queued (`documents.document_prepare_later`). The tasks run under a
   soft time limit (PDF_RENDER_SOFT_TIME_LIMIT) and refuse a document of more than PDF_MAX_LINES
   lines (`check_lines` raises `DocumentTooLarge`); workers are replaced once they grow past
   CELERY_WORKER_MAX_MEMORY_PER_CHILD.
@@ -55,7 +55,6 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles import finders  # noqa: E402
-from django.core.cache import cache  # noqa: E402
 from django.shortcuts import render  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.utils import translation  # noqa: E402
@@ -101,14 +100,6 @@ def check_lines(count: int, *, document: str) -> None:
             settings.PDF_MAX_LINES,
         )
         raise DocumentTooLarge(f"{document} has {count} lines")
-
-
-def queue_render_once(task, *args) -> None:
-    """Queue `task(*args)` after commit, once a minute at most per process: repeated clicks add no work."""
-    from billing_portal.celery import send_on_commit
-
-    if cache.add(f"pdf-render:{task.name}:{':'.join(map(str, args))}", True, timeout=60):
-        send_on_commit(task, *args)
 
 
 def preparing_response(request, *, too_large: bool = False):
