@@ -5,7 +5,7 @@ import zoneinfo
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.models import country_time_zone
 from quotes.tests.factories import SubmittedQuoteFactory
@@ -76,7 +76,8 @@ def test_the_receipt_pdf_and_email_show_times_in_the_accounts_zone(account, cont
         order=draft_order(account=account, contact=contact, quotes=[quote]), actor=contact
     )
     local = timezone.localtime(order.placed_at, account.zone)
-    shown = f"{local:%-I:%M} {'a.m.' if local.hour < 12 else 'p.m.'} P"  # e.g. "9:05 a.m. PST"
+    # As DATETIME_FORMAT shows it, e.g. "9:05 a.m. PST", "6 p.m. PDT" (no ":00"), "noon PST".
+    shown = dateformat.format(local, "P T")
     text = PdfReader(io.BytesIO(RECEIPT_PDF.render(order))).pages[0].extract_text()
     assert shown in text.replace("\n", " ")
     assert "UTC" not in text
