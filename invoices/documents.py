@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.seller import seller
 from billing_portal import documents, pdf
 
+from .errors import InvoiceError
 from .models import Invoice, InvoiceDelivery, InvoiceState
 
 
@@ -25,8 +26,6 @@ class InvoicePdf(documents.StoredDocument):
         return Invoice.objects.select_related("account", "account__billing_contact")
 
     def check(self, invoice: Invoice) -> None:
-        from .services import InvoiceError  # services import this module
-
         if invoice.state == InvoiceState.DRAFT:
             raise InvoiceError(_("A draft has no PDF."))
 

@@ -27,6 +27,7 @@ from quotes.models import QuoteLine, ServiceOrder
 
 from .documents import INVOICE_EMAIL
 from .einvoice import cii_xml
+from .errors import InvoiceError
 from .models import (
     Invoice,
     InvoiceDelivery,
@@ -39,10 +40,6 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 NUMBER_PREFIXES = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
-
-
-class InvoiceError(Exception):
-    """A change that the invoice's state does not allow; the message is shown to staff."""
 
 
 def _lock(invoice: Invoice) -> Invoice:

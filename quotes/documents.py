@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.seller import seller
 from billing_portal import documents, pdf
 
+from .errors import QuoteError
 from .models import Quote, QuoteLine, QuoteState, ServiceOrder, lines_total
 from .totals import quote_totals
 
@@ -25,8 +26,6 @@ class QuotePdf(documents.StoredDocument):
         return Quote.objects.select_related("account", "account_manager")
 
     def check(self, quote: Quote) -> None:
-        from .services import QuoteError  # services import this module
-
         if quote.state == QuoteState.DRAFT:
             raise QuoteError(_("A draft quote has no PDF."))
 
@@ -73,8 +72,6 @@ class ReceiptPdf(documents.StoredDocument):
         return ServiceOrder.objects.select_related("account", "terms")
 
     def check(self, order: ServiceOrder) -> None:
-        from .services import QuoteError  # services import this module
-
         if not order.is_placed:
             raise QuoteError(_("A service order has a receipt once it is placed."))
 

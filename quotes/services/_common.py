@@ -8,14 +8,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..errors import QuoteError
 from ..models import (
     Quote,
     QuoteState,
 )
-
-
-class QuoteError(Exception):
-    """A change that the quote's or order's current state does not allow; the message is shown to the user."""
 
 
 def quote_link(quote: Quote) -> str:
