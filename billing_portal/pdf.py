@@ -21,8 +21,8 @@ Used by every app that produces a document (invoices, receipts); imports no app.
 - Page numbers: `counter_content(_("Page %(page)s of %(pages)s"))` turns a translated label
   into a CSS `content` value for an `@page` margin box.
 - Bounds: a web request never renders. It serves the stored file, or answers at once with
-  `preparing_response()` and the render task is queued (`documents.document_prepare_later`). The tasks run under a
-  soft time limit (PDF_RENDER_SOFT_TIME_LIMIT) and refuse a document of more than PDF_MAX_LINES
+  `preparing_response()` while `documents.document_prepare_later` queues the render task. The
+  tasks run under a soft time limit (PDF_RENDER_SOFT_TIME_LIMIT) and refuse a document of more than PDF_MAX_LINES
   lines (`check_lines` raises `DocumentTooLarge`); workers are replaced once they grow past
   CELERY_WORKER_MAX_MEMORY_PER_CHILD.
 - Memory: `render_pdf(..., isolated=True)` lays the document out and writes it in a short-lived
@@ -385,8 +385,6 @@ def _in_child_process(
 
 def _send(child: subprocess.Popen, value) -> None:
     """Pickle `value` to the child. One that has ended reads nothing more: its exit code or answer says why."""
-    try:
+    with suppress(BrokenPipeError):
         child.stdin.write(pickle.dumps(value))
         child.stdin.flush()
-    except BrokenPipeError:
-        pass
