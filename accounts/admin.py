@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UsernameField
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -310,11 +311,19 @@ class CompanyAccountAdmin(admin.ModelAdmin):
         formset.save(commit=False)
         for recipient in formset.deleted_objects:
             services.invoice_recipient_remove(recipient=recipient, actor=request.user)
-        for recipient, _changed in formset.changed_objects:
-            services.invoice_recipient_remove(
-                recipient=InvoiceRecipient.objects.get(pk=recipient.pk), actor=request.user
-            )
-        for recipient in [*formset.new_objects, *(obj for obj, _changed in formset.changed_objects)]:
+        edited = [recipient for recipient, _changed in formset.changed_objects]
+        try:
+            # Edited addresses replace the stored ones all together (two may swap), or, if one of them
+            # cannot be added, none does and the stored ones stay.
+            with transaction.atomic():
+                # Those the customer has not removed in the meantime.
+                for stored in InvoiceRecipient.objects.filter(pk__in=[recipient.pk for recipient in edited]):
+                    services.invoice_recipient_remove(recipient=stored, actor=request.user)
+                for recipient in edited:
+                    services.invoice_recipient_add(account=form.instance, actor=request.user, email=recipient.email)
+        except services.AccountError as error:
+            messages.error(request, str(error))
+        for recipient in formset.new_objects:
             try:
                 services.invoice_recipient_add(account=form.instance, actor=request.user, email=recipient.email)
             except services.AccountError as error:
@@ -322,7 +331,8 @@ class CompanyAccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            return super().save_model(request, obj, form, change)
+            services.account_create(account=obj, actor=request.user)
+            return
         new_contact = obj.billing_contact if "billing_contact" in form.changed_data else None
         if new_contact is not None:
             obj.billing_contact_id = form.initial["billing_contact"]

@@ -6,7 +6,7 @@ same in the admin, in a query and in SQL that writes entries itself (it takes th
 and `audit_changes` from here).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -18,6 +18,7 @@ from .models import AuditEntry, CompanyAccount, User
 
 class AuditAction(models.TextChoices):
     # Accounts
+    ACCOUNT_CREATE = "account_create"
     ACCOUNT_ADMIN_UPDATE = "admin_update"
     ADDRESS_UPDATE = "address_update"
     PAYMENT_METHOD_UPDATE = "payment_method_update"
@@ -41,6 +42,8 @@ class AuditAction(models.TextChoices):
     BILLING_CONTACT_CHANGE = "billing_contact_change"
     PO_EXPIRY_REMIND = "po_expiry_remind"
     # Quotes
+    QUOTE_DRAFT_CREATE = "quote_draft_create"
+    QUOTE_DRAFT_UPDATE = "quote_draft_update"
     QUOTE_SUBMIT = "quote_submit"
     QUOTE_WITHDRAW = "quote_withdraw"
     QUOTE_DECLINE = "quote_decline"
@@ -48,11 +51,16 @@ class AuditAction(models.TextChoices):
     CART_ADD = "cart_add"
     CART_REMOVE = "cart_remove"
     QUOTE_EXPIRE = "quote_expire"
+    TERMS_VERSION_CREATE = "terms_version_create"
+    TERMS_VERSION_UPDATE = "terms_version_update"
+    SERVICE_ORDER_DRAFT_CREATE = "service_order_draft_create"
     SERVICE_ORDER_PLACE = "service_order_place"
     # Stored values keep the earlier name of admin contacts ("product admin"), as the portal still shows it.
     ADMIN_CONTACT_CREATE = "product_admin_create"
     ADMIN_CONTACT_UPDATE = "product_admin_update"
     # Invoices
+    INVOICE_DRAFT_CREATE = "invoice_draft_create"
+    INVOICE_DRAFT_UPDATE = "invoice_draft_update"
     INVOICE_DRAFT_FROM_ORDER = "invoice_draft_from_order"
     INVOICE_ISSUE = "invoice_issue"
     INVOICE_MARK_PAID = "invoice_mark_paid"
@@ -76,6 +84,16 @@ def audit_changes(changes: Mapping[str, tuple[Any, Any]] | None) -> dict[str, li
     return {key: [_jsonable(old), _jsonable(new)] for key, (old, new) in (changes or {}).items()}
 
 
+def _field_changes(stored: models.Model, edited: models.Model, fields: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+    """`{field: (stored value, edited value)}` for each of `fields` that `edited` changes, as `audit_record` takes."""
+    attnames = {name: stored._meta.get_field(name).attname for name in fields}
+    return {
+        name: (getattr(stored, name), getattr(edited, name))
+        for name, attname in attnames.items()
+        if getattr(stored, attname) != getattr(edited, attname)
+    }
+
+
 def audit_record(
     *,
     account: CompanyAccount | None,
@@ -92,6 +110,29 @@ def audit_record(
         object_id=target.pk,
         changes=audit_changes(changes),
     )
+
+
+def audited_save(
+    *,
+    edited: models.Model,
+    stored: models.Model | None,
+    fields: Iterable[str],
+    account: CompanyAccount | None,
+    actor: User | None,
+    action: AuditAction,
+) -> dict[str, tuple[Any, Any]]:
+    """Save a new object (`stored` None), or the `fields` of `edited` that differ from `stored`, its row as
+    read under the caller's lock, with one audit entry of what changed; returns those changes."""
+    if stored is None:
+        edited.save()
+        changes = {name: (None, getattr(edited, name)) for name in fields}
+    else:
+        changes = _field_changes(stored, edited, fields)
+        if not changes:
+            return changes
+        edited.save(update_fields=list(changes))
+    audit_record(account=account, actor=actor, action=action, target=edited, changes=changes)
+    return changes
 
 
 def audit_bulk(

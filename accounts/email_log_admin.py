@@ -4,11 +4,11 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from post_office.admin import AttachmentAdmin, EmailAdmin, LogInline
-from post_office.models import Attachment, Email
+from post_office.admin import AttachmentAdmin, EmailAdmin, LogAdmin, LogInline
+from post_office.models import Attachment, Email, Log
 
 from . import services
-from .privacy import mask_email
+from .privacy import mask_email, mask_emails
 
 
 class PortalEmailAdmin(EmailAdmin):
@@ -17,17 +17,15 @@ class PortalEmailAdmin(EmailAdmin):
     A password-reset or welcome e-mail holds a link that signs its reader in as the billing contact,
     so the log never lets anyone change an e-mail's recipients or status, and nobody in the admin,
     superusers included (they are staff too), reads bodies or headers; only superusers open the
-    attachments (invoices and receipts, which hold no sign-in link). Lists, searches and orderings
-    stay on the columns shown: Django allows a query-string lookup on any local field, and the count
-    of `?message__contains=...` answers would spell out a link one character at a time.
+    attachments (invoices and receipts, which hold no sign-in link). Searches and orderings stay on the
+    columns shown, and query-string lookups on the list's filters (`billing_portal.admin_site`): the
+    count of `?message__contains=...` answers would spell out a link one character at a time.
     """
 
     list_display = ["to_shown", "subject_shown", "status", "created", "last_updated"]
     list_filter = ["status", "created"]
     ordering = ["-created"]
     actions = ["requeue"]
-    # The parameters of the two list filters above (ChoicesFieldListFilter, DateFieldListFilter).
-    filter_lookups = {"status__exact", "status__isnull", "created__gte", "created__lt"}
     log_fields = ["to_shown", "cc_shown", "bcc_shown", "subject", "status", "created", "last_updated", "scheduled_time"]
 
     # Recipients masked: the log says an e-mail went to b•••@acme.example, never where sign-in links go.
@@ -47,9 +45,6 @@ class PortalEmailAdmin(EmailAdmin):
     def subject_shown(self, email):
         return Truncator(email.subject).chars(100)
 
-    def lookup_allowed(self, lookup, value, request):
-        return lookup in self.filter_lookups
-
     def get_search_fields(self, request):
         # No search: matching on recipients would confirm a guessed customer address.
         return []
@@ -64,7 +59,7 @@ class PortalEmailAdmin(EmailAdmin):
         return [(None, {"fields": self.log_fields})]
 
     def get_inlines(self, request, obj):
-        return [LogInline]
+        return [PortalLogInline]
 
     def has_change_permission(self, request, obj=None):
         # The change permission only allows the requeue action on the list; a sent e-mail is never edited.
@@ -87,6 +82,38 @@ class PortalEmailAdmin(EmailAdmin):
                 request,
                 _("%(count)d e-mails were not failed and were left as they are.") % {"count": len(ids) - requeued},
             )
+
+
+class PortalLogInline(LogInline):
+    """An e-mail's delivery attempts; a mail server's refusal names the address it refused: masked."""
+
+    readonly_fields = fields = ["date", "status", "exception_type", "message_shown"]
+
+    @admin.display(description=_("Message"))
+    def message_shown(self, log):
+        return mask_emails(log.message)
+
+
+class PortalLogAdmin(LogAdmin):
+    """Every delivery attempt, as on each e-mail's page: the mail server's answer with its addresses masked."""
+
+    list_display = ["date", "email", "status", "message_shown"]
+
+    @admin.display(description=_("Message"))
+    def message_shown(self, log):
+        return Truncator(mask_emails(log.message)).chars(60)
+
+    def get_fields(self, request, obj=None):
+        return ["date", "email", "status", "exception_type", "message_shown"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class PortalAttachmentAdmin(AttachmentAdmin):
@@ -118,6 +145,8 @@ Email.__str__ = _email_shown
 
 admin.site.unregister(Email)
 admin.site.register(Email, PortalEmailAdmin)
+admin.site.unregister(Log)
+admin.site.register(Log, PortalLogAdmin)
 admin.site.unregister(Attachment)
 admin.site.register(Attachment, PortalAttachmentAdmin)
 

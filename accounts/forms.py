@@ -147,8 +147,10 @@ def luhn_valid(number: str) -> bool:
 
 @sensitive_variables()
 def card_brand(number: str) -> str:
+    """The card's brand, a name no language translates; "" for one not known, which the portal shows as "Card"
+    in the reader's language."""
     if not number or ascii_digits(number) != number:
-        return "Card"
+        return ""
     if number.startswith("4"):
         return "Visa"
     # Four ASCII digits compare as strings the way they compare as numbers.
@@ -158,7 +160,7 @@ def card_brand(number: str) -> str:
         return "American Express"
     if number.startswith(("6011", "65")):
         return "Discover"
-    return "Card"
+    return ""
 
 
 def _month_choices():

@@ -568,6 +568,33 @@ def billing_contact_invitation_decline(*, token: str, user: User) -> CompanyAcco
     return account
 
 
+def _contact_assigned_email(*, account: CompanyAccount, contact: User, by: User) -> None:
+    """Tell a new billing contact of `account`: with a link to set a password if they have none yet."""
+    if contact.has_usable_password():
+        template, link = "contact-assigned", settings.PORTAL_URL
+    else:
+        template, link = "contact-welcome", password_set_link(contact)
+    context = {"account": account, "contact": contact, "previous": by, "link": link}
+    emails.queue(to=[contact.email], template=template, context=context, language=contact.language)
+
+
+def account_create(*, account: CompanyAccount, actor: User) -> CompanyAccount:
+    """A company account opened by staff; its billing contact is e-mailed, as when one is assigned later."""
+    if account.billing_contact.is_staff:
+        raise AccountError(_("Staff cannot be billing contacts."))
+    with transaction.atomic():
+        account.save()
+        audit_record(
+            account=account,
+            actor=actor,
+            action=AuditAction.ACCOUNT_CREATE,
+            target=account,
+            changes={"number": (None, account.number), "billing_contact": (None, account.billing_contact.username)},
+        )
+        _contact_assigned_email(account=account, contact=account.billing_contact, by=actor)
+    return account
+
+
 def billing_contact_assign(*, account: CompanyAccount, actor: User, new_contact: User) -> User:
     """Make `new_contact` the billing contact; the previous one loses access with this commit."""
     if new_contact.is_staff:
@@ -586,17 +613,27 @@ def billing_contact_assign(*, account: CompanyAccount, actor: User, new_contact:
             target=locked,
             changes={"billing_contact": (old_contact.username, new_contact.username)},
         )
+        _contact_assigned_email(account=locked, contact=new_contact, by=old_contact)
         context = {"account": locked, "contact": new_contact, "previous": old_contact}
-        if new_contact.has_usable_password():
-            template, link = "contact-assigned", settings.PORTAL_URL
-        else:
-            template, link = "contact-welcome", password_set_link(new_contact)
-        emails.queue(
-            to=[new_contact.email], template=template, context={**context, "link": link}, language=new_contact.language
-        )
         emails.queue(to=[old_contact.email], template="contact-removed", context=context, language=old_contact.language)
     account.billing_contact = new_contact
     return new_contact
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The language a user chose on a page, kept for the e-mails they are sent; audited on each of their accounts."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.language == language:
+            return user
+        changes = {"language": (locked.language, language)}
+        locked.language = language
+        locked.save(update_fields=["language"])
+        accounts = list(CompanyAccount.objects.for_contact(locked)) or [None]
+        for account in accounts:
+            audit_record(account=account, actor=locked, action=AuditAction.USER_UPDATE, target=locked, changes=changes)
+    user.language = language
+    return user
 
 
 def password_reset_request(*, user: User) -> None:

@@ -111,8 +111,7 @@ def language_switch(request):
     language = request.POST.get("language")
     user = request.user
     if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
-        user.language = language
-        user.save(update_fields=["language"])
+        services.user_language_set(user=user, language=language)
     return response
 
 

@@ -32,7 +32,8 @@ BASELINE_VIEW_ENABLED = env.bool("BASELINE_VIEW_ENABLED", False)
 
 # Apps ---------------------------------------------------------------------
 DJANGO_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site whose change lists filter only through the filters they show.
+    "billing_portal.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from accounts.privacy import mask_emails
 from billing_portal import documents
 from billing_portal.admin_actions import ObjectAction, ObjectActionsMixin
+from billing_portal.admin_drafts import DraftEditAdmin
 from billing_portal.admin_inlines import LabelledTabularInline
 from billing_portal.templatetags.money import money
 from quotes.admin import ServiceOrderAdmin
@@ -75,7 +76,7 @@ def _amount(invoice: Invoice) -> str:
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ObjectActionsMixin, admin.ModelAdmin):
+class InvoiceAdmin(DraftEditAdmin, ObjectActionsMixin, admin.ModelAdmin):
     list_display = ["__str__", "account", "kind", "state", "issue_date", "due_date", "total", "currency"]
     list_filter = ["state", "kind", ("account", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["number", "account__name", "account__number"]
@@ -83,6 +84,7 @@ class InvoiceAdmin(ObjectActionsMixin, admin.ModelAdmin):
     date_hierarchy = "issue_date"
     inlines = [InvoiceLineInline, InvoiceDeliveryInline]
     actions = ["issue_and_email", "resend_email", "mark_paid", "void", "issue_credit_note"]
+    draft_errors = (services.InvoiceError,)
     # The same services as the list actions, one invoice at a time from its page.
     object_actions = [
         ObjectAction(
@@ -248,13 +250,8 @@ class InvoiceAdmin(ObjectActionsMixin, admin.ModelAdmin):
         # Only a draft may be deleted; an issued invoice is a document that stays.
         return obj is not None and obj.state == InvoiceState.DRAFT and super().has_delete_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
-        if obj.pk and obj.state != InvoiceState.DRAFT:
-            # Every field is read-only once issued; nothing to save.
-            return
-        if not obj.currency:
-            obj.currency = obj.account.currency
-        super().save_model(request, obj, form, change)
+    def save_draft(self, request, invoice, fields):
+        services.invoice_draft_save(invoice=invoice, actor=request.user, fields=fields)
 
     def save_related(self, request, form, formsets, change):
         if form.instance.state != InvoiceState.DRAFT:

@@ -7,6 +7,7 @@ transaction; the PDF is rendered and attached by a task after commit.
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import AuditAction, audit_record
+from accounts.audit import AuditAction, audit_record, audited_save
 from accounts.models import CompanyAccount, PaymentMethod, User
 from accounts.tax import TaxCategory
 from billing_portal import documents, emails
@@ -126,6 +127,32 @@ def _apply_account_treatment(invoice: Invoice) -> None:
         invoice.tax_category = treatment.category if taxed else TaxCategory.VAT
     else:
         invoice.tax_category, invoice.tax_rate = treatment.category, treatment.rate
+
+
+def invoice_draft_save(*, invoice: Invoice, actor: User, fields: Iterable[str]) -> Invoice:
+    """Staff's new draft invoice, or their edit of `fields` of one, saved and audited.
+
+    An edit is saved under the invoice's row lock and only while it is still a draft: an invoice
+    issued since the edit form was read keeps its number, dates and totals.
+    """
+    with transaction.atomic():
+        invoice.currency = invoice.currency or invoice.account.currency
+        stored = None
+        if invoice.pk is not None:
+            stored = _lock(invoice)
+            if stored.state != InvoiceState.DRAFT:
+                raise InvoiceError(
+                    _("%(invoice)s was issued while you edited it; your changes were not saved.") % {"invoice": stored}
+                )
+        audited_save(
+            edited=invoice,
+            stored=stored,
+            fields=[*fields, "currency"] if stored else ["state", "currency"],
+            account=invoice.account,
+            actor=actor,
+            action=AuditAction.INVOICE_DRAFT_UPDATE if stored else AuditAction.INVOICE_DRAFT_CREATE,
+        )
+    return invoice
 
 
 def invoice_draft_recalculate(*, invoice: Invoice) -> Invoice:

@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from accounts.admin import AuditEntryInline
+from accounts.privacy import mask_email
 from billing_portal.admin_actions import ObjectAction, ObjectActionsMixin
+from billing_portal.admin_drafts import DraftEditAdmin
 from billing_portal.admin_inlines import LabelledTabularInline
 from billing_portal.templatetags.money import money
 
@@ -48,7 +50,7 @@ class QuoteLineInline(LabelledTabularInline):
 
 
 @admin.register(Quote)
-class QuoteAdmin(ObjectActionsMixin, admin.ModelAdmin):
+class QuoteAdmin(DraftEditAdmin, ObjectActionsMixin, admin.ModelAdmin):
     list_display = ["number", "account", "state", "total", "currency", "submitted_at", "expires_at", "decided_at"]
     list_filter = ["state", ("account", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["number", "account__number", "account__name"]
@@ -56,6 +58,7 @@ class QuoteAdmin(ObjectActionsMixin, admin.ModelAdmin):
     autocomplete_fields = ["account", "account_manager"]
     inlines = [QuoteLineInline, AuditEntryInline]
     actions = ["submit_to_customer", "withdraw"]
+    draft_errors = (services.QuoteError,)
     # The same services as the list actions, one quote at a time from its page.
     object_actions = [
         ObjectAction(
@@ -144,10 +147,14 @@ class QuoteAdmin(ObjectActionsMixin, admin.ModelAdmin):
             return self.state_fields + self.editable_fields
         return self.state_fields
 
-    def save_model(self, request, obj, form, change):
-        if not change or obj.state == QuoteState.DRAFT:
-            obj.currency = obj.currency or obj.account.currency
-            super().save_model(request, obj, form, change)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.state != QuoteState.DRAFT:
+            # A submitted quote is what its customer was sent: nothing to save, only its action buttons.
+            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def save_draft(self, request, quote, fields):
+        services.quote_draft_save(quote=quote, actor=request.user, fields=fields)
 
     @admin.action(description=_("Submit to customer"), permissions=["change"])
     def submit_to_customer(self, request, queryset):
@@ -213,11 +220,16 @@ class AcceptedQuoteInline(admin.TabularInline):
 class ServiceOrderAdmin(ReadOnlyAdmin):
     list_display = ["number", "account", "state", "total", "currency", "receipt_number", "placed_at", "placed_by"]
     list_filter = ["state"]
-    search_fields = ["number", "receipt_number", "account__number", "account__name", "admin_email"]
+    # Not the admin contact's e-mail address: checkout offers the billing contact's own, the one they sign in with.
+    search_fields = ["number", "receipt_number", "account__number", "account__name"]
     list_select_related = ["account", "placed_by"]
     inlines = [AcceptedQuoteInline, AuditEntryInline]
-    exclude = ["token"]
-    readonly_fields = ["terms", "terms_accepted_by_name", "terms_accepted_at"]
+    exclude = ["token", "admin_email"]
+    readonly_fields = ["admin_email_shown", "terms", "terms_accepted_by_name", "terms_accepted_at"]
+
+    @admin.display(description=_("admin contact's e-mail address"))
+    def admin_email_shown(self, order):
+        return mask_email(order.admin_email)
 
 
 class SeatAssignmentInline(admin.TabularInline):
@@ -239,20 +251,31 @@ class SeatAssignmentInline(admin.TabularInline):
 
 @admin.register(AdminContact)
 class AdminContactAdmin(ReadOnlyAdmin):
-    list_display = ["name", "email", "phone", "account", "updated_at"]
-    search_fields = ["name", "email", "account__number", "account__name"]
+    """Admin contacts, with their e-mail addresses masked and not searched: the billing contact's own, the
+    address they sign in with, is the one checkout offers."""
+
+    list_display = ["name", "email_shown", "phone", "account", "updated_at"]
+    search_fields = ["name", "account__number", "account__name"]
     list_select_related = ["account"]
+    exclude = ["email"]
+    readonly_fields = ["email_shown"]
+
+    @admin.display(description=_("e-mail address"))
+    def email_shown(self, contact):
+        return mask_email(contact.email)
+
     inlines = [SeatAssignmentInline, AuditEntryInline]
 
 
 @admin.register(TermsVersion)
-class TermsVersionAdmin(admin.ModelAdmin):
+class TermsVersionAdmin(DraftEditAdmin, admin.ModelAdmin):
     list_display = ["version", "language", "title", "published_at", "created_by"]
     list_filter = ["language"]
     search_fields = ["version", "title"]
     list_select_related = ["created_by"]
     fields = ["language", "version", "title", "text", "published_at", "created_by", "created_at"]
     readonly_fields = ["created_by", "created_at"]
+    draft_errors = (services.QuoteError,)
 
     # Orders name the version they were placed under: once published, its words never change.
     def has_change_permission(self, request, obj=None):
@@ -261,7 +284,5 @@ class TermsVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and obj is not None and not obj.is_published
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def save_draft(self, request, terms, fields):
+        services.terms_version_save(terms=terms, actor=request.user, fields=fields)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.models import CompanyAccount, PaymentMethod
+from accounts.privacy import mask_email
 from accounts.tax import TaxCategory, TaxTreatment
 from billing_portal.money import money
 from billing_portal.validators import reject_non_ascii_digits
@@ -529,7 +530,8 @@ class AdminContact(models.Model):
         constraints = [models.UniqueConstraint("account", Lower("email"), name="productadmin_email_unique_per_account")]
 
     def __str__(self):
-        return f"{self.name} <{self.email}>"
+        # Masked: the admin names objects by this, and the address may be the one the billing contact signs in with.
+        return f"{self.name} <{mask_email(self.email)}>"
 
 
 class SeatAssignment(models.Model):

@@ -1,9 +1,11 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from post_office.models import Email
 
-from accounts.models import AccountRequest, AuditEntry
+from accounts.models import AccountRequest, AuditEntry, InvoiceRecipient
 from accounts.privacy import mask_email
 from accounts.tests.factories import StaffFactory, UserFactory
 
@@ -100,3 +102,80 @@ def test_staff_see_the_email_log_but_not_the_bodies_superusers_included(staff_cl
     assert staff_client.get(reverse("admin:post_office_email_preview", args=[email.pk])).status_code == 403
     superuser_page = admin_client.get(reverse("admin:post_office_email_change", args=[email.pk])).content.decode()
     assert contact.email not in superuser_page and "/password-reset/" not in superuser_page
+
+
+def _recipients_form(admin_client, account, recipients):
+    url = reverse("admin:accounts_companyaccount_change", args=[account.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.pop("po_expires_on", None)
+    data |= {
+        "billing_contact": account.billing_contact_id,
+        "account_manager": account.account_manager_id,
+        "invoice_recipients-TOTAL_FORMS": len(recipients),
+        "invoice_recipients-INITIAL_FORMS": len(recipients),
+        "accounts-auditentry-content_type-object_id-TOTAL_FORMS": 0,
+        "accounts-auditentry-content_type-object_id-INITIAL_FORMS": 0,
+    }
+    for index, (recipient, email) in enumerate(recipients):
+        data |= {
+            f"invoice_recipients-{index}-id": recipient.pk,
+            f"invoice_recipients-{index}-account": account.pk,
+            f"invoice_recipients-{index}-email": email,
+        }
+    return url, data
+
+
+def test_an_edited_recipient_that_cannot_be_added_stays_as_it_was(admin_client, account):
+    ap = InvoiceRecipient.objects.create(account=account, email="ap@acme.example")
+    cfo = InvoiceRecipient.objects.create(account=account, email="cfo@acme.example")
+    url, data = _recipients_form(admin_client, account, [(ap, "cfo@acme.example"), (cfo, "cfo@acme.example")])
+    page = admin_client.post(url, data, follow=True)
+    assert "cfo@acme.example already receives invoices." in [str(message) for message in page.context["messages"]]
+    assert sorted(account.invoice_recipients.values_list("email", flat=True)) == ["ap@acme.example", "cfo@acme.example"]
+
+
+def test_two_recipients_can_swap_addresses(admin_client, account):
+    ap = InvoiceRecipient.objects.create(account=account, email="ap@acme.example")
+    cfo = InvoiceRecipient.objects.create(account=account, email="cfo@acme.example")
+    url, data = _recipients_form(admin_client, account, [(ap, "cfo@acme.example"), (cfo, "ap@acme.example")])
+    page = admin_client.post(url, data, follow=True)
+    assert not [message for message in page.context["messages"] if message.level_tag == "error"]
+    assert sorted(account.invoice_recipients.values_list("email", flat=True)) == ["ap@acme.example", "cfo@acme.example"]
+    assert AuditEntry.objects.filter(action="invoice_recipient_add").count() == 2
+
+
+def test_a_new_accounts_contact_is_sent_a_link_to_set_a_password(admin_client, admin_user):
+    contact = UserFactory(username="globex-billing", email="billing@globex.example", password=None)
+    contact.set_unusable_password()
+    contact.save()
+    manager = StaffFactory()
+    form = admin_client.get(reverse("admin:accounts_companyaccount_add")).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data |= {
+        "number": "300001",
+        "name": "Globex Corp.",
+        "account_manager": manager.pk,
+        "billing_contact": contact.pk,
+        "address_line1": "1 Main Street",
+        "postal_code": "10001",
+        "city": "New York",
+        "region": "NY",
+        "country": "US",
+        "phone": "+12125550100",
+        "language": "en",
+        "currency": "USD",
+        "payment_method": "wire",
+        "billing_interval": "annual",
+        "invoice_recipients-TOTAL_FORMS": 0,
+        "invoice_recipients-INITIAL_FORMS": 0,
+        "accounts-auditentry-content_type-object_id-TOTAL_FORMS": 0,
+        "accounts-auditentry-content_type-object_id-INITIAL_FORMS": 0,
+    }
+    response = admin_client.post(reverse("admin:accounts_companyaccount_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    entry = AuditEntry.objects.get(action="account_create")
+    assert (entry.account.number, entry.actor) == ("300001", admin_user)
+    [email] = Email.objects.filter(to=["billing@globex.example"])
+    assert f"/password-reset/{urlsafe_base64_encode(force_bytes(contact.pk))}/" in email.message
+    assert "globex-billing" in email.message

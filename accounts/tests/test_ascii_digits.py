@@ -4,6 +4,7 @@ import logging
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.forms import card_brand, luhn_valid
 from accounts.models import AuditEntry, CompanyAccount
@@ -142,9 +143,16 @@ def test_a_us_postal_code_must_be_a_zip_code(contact_client, account):
 def test_luhn_and_brand_take_only_ascii_digits(digits):
     number = "4111111111111111".translate(FOREIGN[digits])
     assert luhn_valid(number) is False
-    assert card_brand(number) == "Card"
+    assert card_brand(number) == ""
     assert card_brand("2221000000000009") == "Mastercard"
-    assert card_brand("") == "Card"
+    assert card_brand("") == ""
+
+
+def test_a_card_of_no_known_brand_is_a_card_in_the_readers_language(account):
+    account.payment_method, account.card_last4, account.card_exp_month, account.card_exp_year = "card", "0004", 1, 2030
+    account.card_brand = card_brand("6200000000000005")
+    with translation.override("de"):
+        assert account.payment_method_display.startswith("Karte ")
 
 
 @pytest.mark.parametrize(

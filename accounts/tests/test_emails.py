@@ -42,6 +42,14 @@ def test_a_held_email_waits_for_its_attachment(account, contact, mailoutbox):
     assert mailoutbox[0].attachments[0][0] == "receipt.pdf"
 
 
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_an_html_email_names_the_language_it_is_written_in(contact, language):
+    email = emails.queue(
+        to=["x@customer.example"], template="password-changed", context={"contact": contact}, language=language
+    )
+    assert f'<html lang="{language}">' in email.html_message
+
+
 class FailingBackend:
     error: Exception
 

@@ -6,6 +6,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from accounts import services
+from accounts.models import AuditEntry
+
 pytestmark = pytest.mark.django_db
 
 
@@ -30,10 +33,14 @@ def test_a_contact_who_chose_german_gets_german_in_an_english_browser(contact_cl
     assert ">Abrechnung</a>" in page.content.decode()
 
 
-def test_choosing_a_language_stores_it(contact_client, contact):
+def test_choosing_a_language_stores_it_with_an_audit_entry(contact_client, contact, account):
     contact_client.post(reverse("accounts:language"), {"language": "de", "next": "/billing/"})
     contact.refresh_from_db()
     assert contact.language == "de"
+    entry = AuditEntry.objects.get(action="user_update", object_id=contact.pk)
+    assert (entry.account, entry.actor, entry.changes) == (account, contact, {"language": ["", "de"]})
+    services.user_language_set(user=contact, language="de")
+    assert AuditEntry.objects.filter(action="user_update").count() == 1  # the same choice again changes nothing
 
 
 def test_signing_in_keeps_the_browsers_language_for_a_contact_who_never_chose(client, contact, account):

@@ -4,6 +4,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from accounts.models import AuditEntry
+from invoices import services
+from invoices.admin import InvoiceAdmin
 from invoices.models import Invoice, InvoiceDelivery, InvoiceState
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +135,71 @@ def test_the_changelist_filters_and_searches(staff_client, issued):
     assert issued.number in staff_client.get(CHANGELIST, {"q": issued.number}).content.decode()
     assert issued.number in staff_client.get(CHANGELIST, {"state__exact": "issued"}).content.decode()
     assert issued.number not in staff_client.get(CHANGELIST, {"state__exact": "paid"}).content.decode()
+
+
+def _draft_form(invoice, *, note, quantity):
+    lines = list(invoice.lines.order_by("position", "pk"))
+    form = {
+        "account": invoice.account_id,
+        "service_period_start": "2026-01-01",
+        "service_period_end": "2026-12-31",
+        "payment_terms_days": 30,
+        "currency": invoice.currency,
+        "tax_category": invoice.tax_category,
+        "tax_rate": str(invoice.tax_rate),
+        "note": note,
+        "lines-TOTAL_FORMS": len(lines),
+        "lines-INITIAL_FORMS": len(lines),
+        "lines-MIN_NUM_FORMS": 0,
+        "lines-MAX_NUM_FORMS": 1000,
+        "deliveries-TOTAL_FORMS": 0,
+        "deliveries-INITIAL_FORMS": 0,
+        "deliveries-MIN_NUM_FORMS": 0,
+        "deliveries-MAX_NUM_FORMS": 0,
+    }
+    for index, line in enumerate(lines):
+        form |= {
+            f"lines-{index}-id": line.pk,
+            f"lines-{index}-invoice": invoice.pk,
+            f"lines-{index}-position": line.position,
+            f"lines-{index}-description": line.description,
+            f"lines-{index}-product": line.product,
+            f"lines-{index}-quantity": str(quantity if index == 0 else line.quantity),
+            f"lines-{index}-unit_price": str(line.unit_price),
+        }
+    return form
+
+
+def test_an_edit_of_a_draft_is_saved_audited_and_totalled(staff_client, staff, draft):
+    response = staff_client.post(
+        reverse("admin:invoices_invoice_change", args=[draft.pk]), _draft_form(draft, note="Thank you.", quantity=20)
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    draft.refresh_from_db()
+    assert draft.note == "Thank you."
+    assert draft.subtotal == Decimal("20") * Decimal("120.00") + Decimal("3") * Decimal("19.99")
+    entry = AuditEntry.objects.get(action="invoice_draft_update", object_id=draft.pk)
+    assert entry.actor == staff and entry.changes["note"] == ["", "Thank you."]
+
+
+def test_a_draft_issued_while_staff_edit_it_keeps_its_number_and_totals(staff_client, staff, draft, monkeypatch):
+    form_read = Invoice.objects.get(pk=draft.pk)  # the draft as the change form showed it
+    issued = services.invoice_issue(invoice=draft, actor=staff)  # then, in another tab, issued
+    monkeypatch.setattr(InvoiceAdmin, "get_object", lambda self, request, object_id, from_field=None: form_read)
+
+    response = staff_client.post(
+        reverse("admin:invoices_invoice_change", args=[draft.pk]),
+        _draft_form(form_read, note="changed", quantity=999),
+        follow=True,
+    )
+
+    draft.refresh_from_db()
+    assert (draft.state, draft.number, draft.total, draft.note) == (
+        InvoiceState.ISSUED,
+        issued.number,
+        issued.total,
+        "",
+    )
+    assert draft.lines.order_by("position", "pk").first().quantity == Decimal("10")
+    assert f"{issued.number} was issued while you edited it" in response.content.decode()
+    assert not AuditEntry.objects.filter(action="invoice_draft_update").exists()

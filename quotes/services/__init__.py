@@ -19,7 +19,8 @@ from .orders import (
     service_order_draft_create,
     service_order_place,
 )
-from .quotes import quote_decline, quote_submit, quote_withdraw
+from .quotes import quote_decline, quote_draft_save, quote_submit, quote_withdraw
+from .terms import terms_version_save
 
 __all__ = [
     "PO_EXPIRY_WARNING",
@@ -32,12 +33,14 @@ __all__ = [
     "po_expired",
     "po_expires_soon",
     "quote_decline",
+    "quote_draft_save",
     "quote_link",
     "quote_submit",
     "quote_withdraw",
     "quotes_currency",
     "quotes_expire_due",
     "quotes_remind_due",
+    "terms_version_save",
     "service_order_draft_create",
     "service_order_place",
 ]

@@ -94,6 +94,13 @@ def service_order_draft_create(
             from_cart=from_cart,
         )
         order.quotes.add(*quotes)
+        audit_record(
+            account=account,
+            actor=actor,
+            action=AuditAction.SERVICE_ORDER_DRAFT_CREATE,
+            target=order,
+            changes={"state": (None, ServiceOrder.State.DRAFT), "quotes": (None, [quote.number for quote in quotes])},
+        )
     return order
 
 

@@ -1,12 +1,14 @@
 """Quote transitions: staff submit and withdraw, the customer declines."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import AuditAction, audit_record
+from accounts.audit import AuditAction, audit_record, audited_save
 from accounts.models import User
 from billing_portal import documents, emails
 
@@ -18,6 +20,33 @@ from ..models import (
     QuoteState,
 )
 from ._common import QuoteError, _copy, _lock_quote, _not_open_error, _quote_gross, quote_link
+
+
+def quote_draft_save(*, quote: Quote, actor: User, fields: Iterable[str]) -> Quote:
+    """Staff's new draft quote, or their edit of `fields` of one, saved and audited.
+
+    An edit is saved under the quote's row lock and only while it is still a draft: a quote
+    submitted since the edit form was read keeps what its customer was sent.
+    """
+    with transaction.atomic():
+        quote.currency = quote.currency or quote.account.currency
+        stored = None
+        if quote.pk is not None:
+            stored = _lock_quote(quote)
+            if stored.state != QuoteState.DRAFT:
+                raise QuoteError(
+                    _("Quote %(number)s was submitted while you edited it; your changes were not saved.")
+                    % {"number": stored.number}
+                )
+        audited_save(
+            edited=quote,
+            stored=stored,
+            fields=[*fields, "currency"] if stored else ["state", "currency"],
+            account=quote.account,
+            actor=actor,
+            action=AuditAction.QUOTE_DRAFT_UPDATE if stored else AuditAction.QUOTE_DRAFT_CREATE,
+        )
+    return quote
 
 
 def quote_submit(*, quote: Quote, actor: User) -> Quote:

@@ -33,6 +33,9 @@ def test_it_drafts_an_order_with_snapshots_and_the_server_total(account, contact
     assert account.payment_method == PaymentMethod.CHECK
     assert account.address_line1 == "2 Side Street"
     assert AuditEntry.objects.filter(action="payment_method_update", account=account).exists()
+    entry = AuditEntry.objects.get(action="service_order_draft_create", object_id=order.pk)
+    assert (entry.account, entry.actor) == (account, contact)
+    assert entry.changes == {"state": [None, "draft"], "quotes": [None, [first.number, second.number]]}
 
 
 def test_it_refuses_another_accounts_quote(account, contact, other_quote):

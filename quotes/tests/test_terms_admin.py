@@ -7,7 +7,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditEntry
 from quotes import services
+from quotes.admin import TermsVersionAdmin
 from quotes.models import TermsVersion
 
 from .factories import TermsVersionFactory
@@ -52,13 +54,46 @@ def test_a_group_member_adds_a_version_and_is_recorded_as_its_author(staff_clien
     terms = TermsVersion.objects.get(version="2027-01")
     assert terms.created_by == staff
     assert not terms.is_published
+    assert AuditEntry.objects.get(action="terms_version_create", object_id=terms.pk).actor == staff
 
 
-def test_a_draft_can_still_be_changed(staff_client):
-    terms = TermsVersionFactory(published_at=None, title="Draft")
+def test_a_draft_can_still_be_changed(staff_client, staff):
+    terms = TermsVersionFactory(published_at=None, title="Draft", version="2027-01")
     staff_client.post(reverse("admin:quotes_termsversion_change", args=[terms.pk]), _form(title="Better draft"))
     terms.refresh_from_db()
     assert terms.title == "Better draft"
+    entry = AuditEntry.objects.get(action="terms_version_update", object_id=terms.pk)
+    assert entry.actor == staff and entry.changes["title"] == ["Draft", "Better draft"]
+
+
+def test_staff_publish_a_draft_from_its_page(staff_client, staff):
+    terms = TermsVersionFactory(published_at=None, title="Draft", version="2027-01")
+    response = staff_client.post(
+        reverse("admin:quotes_termsversion_change", args=[terms.pk]),
+        _form(title="Final", published_at_0="2027-01-01", published_at_1="00:00:00"),
+    )
+    assert response.status_code == 302
+    terms.refresh_from_db()
+    assert terms.is_published and terms.title == "Final"
+    entry = AuditEntry.objects.get(action="terms_version_update", object_id=terms.pk)
+    assert set(entry.changes) == {"title", "published_at", "text"} and entry.actor == staff
+
+
+def test_terms_published_while_staff_edit_them_keep_their_words(staff_client, staff, monkeypatch):
+    terms = TermsVersionFactory(published_at=None, title="Draft", text="The words.", version="2027-01")
+    form_read = TermsVersion.objects.get(pk=terms.pk)  # the draft as the change form showed it
+    TermsVersion.objects.filter(pk=terms.pk).update(published_at=timezone.now())  # then published in another tab
+    monkeypatch.setattr(TermsVersionAdmin, "get_object", lambda self, request, object_id, from_field=None: form_read)
+
+    page = staff_client.post(
+        reverse("admin:quotes_termsversion_change", args=[terms.pk]),
+        _form(title="Changed", text="Other words."),
+        follow=True,
+    )
+
+    terms.refresh_from_db()
+    assert (terms.title, terms.text) == ("Draft", "The words.")
+    assert "Terms 2027-01 were published while you edited them" in page.content.decode()
 
 
 def test_published_terms_are_read_only(staff_client):
