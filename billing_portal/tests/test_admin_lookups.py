@@ -30,9 +30,13 @@ def group_client(client):
     return client
 
 
-def test_every_change_list_refuses_a_lookup_on_a_field_it_does_not_filter_by(admin_client):
+@pytest.mark.parametrize("who", ["admin_client", "group_client"])
+def test_every_change_list_refuses_a_lookup_on_a_field_it_does_not_filter_by(request, who):
+    client = request.getfixturevalue(who)
     probed = 0
     for model, model_admin in admin.site._registry.items():
+        if client.get(changelist(model)).status_code == 403:
+            continue  # a list this member of staff does not see at all
         filtered = {
             (item[0] if isinstance(item, (list, tuple)) else item).split("__")[0]
             for item in [*model_admin.list_filter, model_admin.date_hierarchy or ""]
@@ -41,10 +45,10 @@ def test_every_change_list_refuses_a_lookup_on_a_field_it_does_not_filter_by(adm
         for field in model._meta.get_fields():
             if field.name in filtered or (field.is_relation and field.related_model is None):
                 continue  # a declared filter, or a generic relation, which no lookup reaches
-            answer = admin_client.get(changelist(model), {f"{field.name}__isnull": "False"})
+            answer = client.get(changelist(model), {f"{field.name}__isnull": "False"})
             assert answer.status_code == 400, f"{model.__name__}: ?{field.name}__isnull is answered"
             probed += 1
-    assert probed > 100
+    assert probed > 80
 
 
 def test_a_staff_member_cannot_spell_out_a_customers_address(group_client, contact):

@@ -87,3 +87,40 @@ def test_staff_void_an_invoice_from_its_page(page, live_server, account, django_
     invoice.refresh_from_db()
     assert invoice.state == InvoiceState.VOID
     assert invoice.credit_notes.count() == 1
+
+
+def test_staff_saving_a_draft_that_was_issued_meanwhile_are_told_and_change_nothing(page, live_server, account):
+    from decimal import Decimal
+
+    from django.contrib.auth.models import Permission
+
+    from accounts.tests.factories import StaffFactory
+    from invoices.models import InvoiceState
+    from invoices.tests.factories import draft_with_lines
+
+    staff = StaffFactory()
+    staff.set_password("correct-horse-battery")
+    staff.save(update_fields=["password"])
+    # What the staff group gives for invoices (see the test above for why not through the group).
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="invoices", codename__in=["view_invoice", "change_invoice"])
+    )
+    draft = draft_with_lines(account, lines=[(Decimal("4"), Decimal("25.00"), "Team plan, 4 seats")])
+    page.set_default_timeout(5000)
+    page.goto(live_server.url + "/admin/login/")
+    page.locator("#id_username").fill(staff.username)
+    page.locator("#id_password").fill("correct-horse-battery")
+    page.locator("#login-form [type=submit]").click()
+    page.wait_for_url("**/admin/")
+
+    page.goto(f"{live_server.url}/admin/invoices/invoice/{draft.pk}/change/")
+    page.get_by_role("textbox", name="Note").fill("Changed after the invoice went out")
+    issued = services.invoice_issue(invoice=draft, actor=staff)  # meanwhile, in another tab
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    page.wait_for_url(f"**/admin/invoices/invoice/{draft.pk}/change/")
+    refusal = f"{issued.number} was issued while you edited it; your changes were not saved."
+    assert page.get_by_text(refusal).is_visible()
+    assert page.get_by_role("button", name="Save").count() == 0
+    draft.refresh_from_db()
+    assert (draft.state, draft.number, draft.note) == (InvoiceState.ISSUED, issued.number, "")
