@@ -18,8 +18,17 @@ class DraftEditAdmin:
 
     draft_errors: tuple[type[Exception], ...] = ()
 
+    def shows_save(self, obj) -> bool:
+        """Whether the page of `obj`, as read, offers Save: a submitted or issued document has only its actions."""
+        return True
+
     def save_draft(self, request, obj, fields: list[str]) -> None:
         raise NotImplementedError
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not self.shows_save(obj):
+            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request, obj, form, change):
         self.save_draft(request, obj, form.changed_data if change else [])

@@ -234,11 +234,8 @@ class InvoiceAdmin(DraftEditAdmin, ObjectActionsMixin, admin.ModelAdmin):
         response["Cache-Control"] = "private, no-store"
         return response
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and obj.state != InvoiceState.DRAFT:
-            # An issued document never changes: nothing to save, only its action buttons.
-            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+    def shows_save(self, invoice):
+        return invoice.state == InvoiceState.DRAFT  # an issued document never changes
 
     def get_actions(self, request):
         # Only a draft may be deleted, from its own page: a bulk delete would meet issued invoices and credit notes.

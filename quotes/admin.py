@@ -147,11 +147,8 @@ class QuoteAdmin(DraftEditAdmin, ObjectActionsMixin, admin.ModelAdmin):
             return self.state_fields + self.editable_fields
         return self.state_fields
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and obj.state != QuoteState.DRAFT:
-            # A submitted quote is what its customer was sent: nothing to save, only its action buttons.
-            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+    def shows_save(self, quote):
+        return quote.state == QuoteState.DRAFT  # a submitted quote is what its customer was sent
 
     def save_draft(self, request, quote, fields):
         services.quote_draft_save(quote=quote, actor=request.user, fields=fields)
